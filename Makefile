@@ -1,0 +1,40 @@
+# Two commands do all the set-up on a fresh clone: `make test` and `make run` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/0*.ipynb)) $(wildcard notebooks/Task_2.ipynb)
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+
+.PHONY: test unit notebooks run lab data fsdd clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+test: unit notebooks  ## unit tests, then every notebook in the smoke profile under nbval
+
+unit: $(STAMP)
+	$(PY) -m pytest tests -q
+
+notebooks: $(STAMP)
+	AUDIOGAN_PROFILE=smoke $(PY) -m pytest $(NBVAL) notebooks -q
+
+run: $(STAMP)  ## execute the whole series headless, in place, in the profile that suits this machine
+	$(PY) -c "from helpers.config import profile; from helpers.data import ensure_data; ensure_data(profile())"
+	for nb in $(NOTEBOOKS); do \
+	  echo "== $$nb"; \
+	  $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=-1 "$$nb" || exit 1; \
+	done
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab
+
+fsdd: $(STAMP)  ## the real recordings (network, or FSDD_SOURCE=path to a local copy)
+	$(PY) -m helpers.data fsdd $(if $(FSDD_SOURCE),--source $(FSDD_SOURCE))
+
+clean:
+	rm -rf runs

@@ -1,0 +1,202 @@
+"""The networks: a DCGAN Generator, and David Page's ResNet-9, which first classifies digits and then, with a
+one-logit head, becomes the Discriminator.
+
+Both are built from small named blocks (``deconv_bn``, ``conv_bn``, ``Residual``) so each reads like its diagram.
+"""
+from __future__ import annotations
+
+import copy
+from collections import OrderedDict
+from functools import partial
+
+import torch
+from torch import nn
+
+
+# --- DCGAN Generator (Radford, Metz & Chintala 2016, "Unsupervised Representation Learning with DCGANs") ---
+
+def dcgan_init(module: nn.Module) -> None:
+    """DCGAN's initialisation (Radford et al. 2016, sec. 4): conv weights ~ N(0, 0.02), BatchNorm scale
+    ~ N(1, 0.02) and shift 0; use as ``net.apply(dcgan_init)``."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+def deconv_bn(c_in: int, c_out: int, kernel: int | tuple[int, int] = 4, stride: int = 2,
+              padding: int = 1) -> nn.Sequential:
+    """Transposed conv + BatchNorm + ReLU; with the defaults it doubles both sides (one DCGAN upsampling step)."""
+    return nn.Sequential(OrderedDict(
+        conv=nn.ConvTranspose2d(c_in, c_out, kernel, stride, padding, bias=False),
+        bn=nn.BatchNorm2d(c_out),
+        relu=nn.ReLU(),
+    ))
+
+
+def upsampling_steps(n_mels: int, frames: int) -> int:
+    """The number k of doublings from the first map to the image: the most that leave a first map of at least
+    4 on each side (4x4 for a square image: k = 3 for 32x32, 4 for 64x64)."""
+    if n_mels <= 0 or frames <= 0 or n_mels % 8 or frames % 8:
+        raise ValueError(f"the Generator makes images whose sides are multiples of 8, not {n_mels}x{frames}")
+    k = 1
+    while n_mels % 2 ** (k + 1) == 0 and frames % 2 ** (k + 1) == 0 and min(n_mels, frames) // 2 ** (k + 1) >= 4:
+        k += 1
+    return k
+
+
+class RepeatChannels(nn.Module):
+    """Copies a 1-channel image to ``channels`` identical channels, as the dataset's channels are copies of one
+    log-mel image: a Generator that made them separately could give itself away by making them differ."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.channels = channels
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.repeat(1, self.channels, 1, 1)
+
+    def extra_repr(self) -> str:
+        return f"channels={self.channels}"
+
+
+class Generator(nn.Module):
+    """DCGAN generator (Radford et al. 2016, fig. 1): z -> a small map (4x4 for square images) -> k transposed
+    convs, each doubling both sides and halving the channels down to ``width`` -> tanh, so images lie in (-1, 1).
+
+    ``layers`` is the whole network as one ``nn.Sequential``, to run step by step and print every shape.
+    """
+
+    def __init__(self, latent_size: int = 100, shape: tuple[int, int, int] = (3, 32, 32), width: int = 64,
+                 repeat_channels: bool = False):
+        super().__init__()
+        channels, n_mels, frames = shape
+        self.latent_size, self.shape = latent_size, tuple(shape)
+        k = upsampling_steps(n_mels, frames)
+        widths = [width * 2 ** i for i in reversed(range(k))]        # e.g. 256, 128, 64 for k = 3
+        first_map = (n_mels // 2 ** k, frames // 2 ** k)
+        steps = [deconv_bn(latent_size, widths[0], first_map, stride=1, padding=0)]
+        steps += [deconv_bn(c_in, c_out) for c_in, c_out in zip(widths, widths[1:])]
+        steps += [nn.ConvTranspose2d(widths[-1], 1 if repeat_channels else channels, 4, 2, 1, bias=False),
+                  nn.Tanh()]
+        if repeat_channels:
+            steps.append(RepeatChannels(channels))
+        self.layers = nn.Sequential(*steps)
+        self.apply(dcgan_init)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Noise [B, latent_size] (or [B, latent_size, 1, 1]) -> images [B, *shape]."""
+        return self.layers(z.reshape(len(z), self.latent_size, 1, 1))
+
+
+# --- ResNet-9 (David Page 2018, "How to Train Your ResNet", DAWNBench CIFAR-10 entry) ---
+
+def activation(name: str) -> nn.Module:
+    """ReLU as in ResNet-9, or ``"leaky"``: LeakyReLU(0.2), as in DCGAN's discriminator (Radford et al. 2016)."""
+    if name == "relu":
+        return nn.ReLU()
+    if name == "leaky":
+        return nn.LeakyReLU(0.2)
+    raise ValueError(f"act must be 'relu' or 'leaky', not {name!r}")
+
+
+def conv_bn(c_in: int, c_out: int, act: str = "relu", norm: bool = True) -> nn.Sequential:
+    """3x3 conv (no bias: BatchNorm's shift replaces it) + BatchNorm + activation: ResNet-9's one block."""
+    layers = OrderedDict(conv=nn.Conv2d(c_in, c_out, 3, padding=1, bias=False))
+    if norm:
+        layers["bn"] = nn.BatchNorm2d(c_out)
+    layers["act"] = activation(act)
+    return nn.Sequential(layers)
+
+
+class Residual(nn.Module):
+    """x + f(x): the identity shortcut of He et al. 2016 ("Deep Residual Learning") around a few blocks."""
+
+    def __init__(self, *blocks: nn.Module):
+        super().__init__()
+        self.blocks = nn.Sequential(*blocks)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.blocks(x)
+
+
+class Mul(nn.Module):
+    """Multiplies by a fixed number; Page scales ResNet-9's logits by 0.125 so they start small, which keeps
+    training stable at high learning rates ("How to Train Your ResNet 4: Architecture")."""
+
+    def __init__(self, weight: float):
+        super().__init__()
+        self.weight = weight
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.weight
+
+    def extra_repr(self) -> str:
+        return f"weight={self.weight}"
+
+
+class ResNet9(nn.Module):
+    """David Page's DAWNBench CIFAR-10 ResNet-9, for any input from 32x32 up (the last pooling is global).
+
+    ``trunk``: prep -> layer1 (+ residual) -> layer2 -> layer3 (+ residual) -> global max pool -> [B, 8*width];
+    ``head``: Linear(8*width, num_classes, bias=False) then Page's fixed output scale of 0.125 (``Mul``).
+    At width 64 it has 6,573,120 parameters, exactly Page's count: the scale has none.
+    ``act="leaky"`` and ``prep_norm=False`` (no BatchNorm on the input layer) are DCGAN's discriminator choices.
+    """
+
+    def __init__(self, num_classes: int = 10, width: int = 64, in_channels: int = 3, act: str = "relu",
+                 prep_norm: bool = True):
+        super().__init__()
+        self.config = dict(num_classes=num_classes, width=width, in_channels=in_channels, act=act,
+                           prep_norm=prep_norm)
+        block = partial(conv_bn, act=act)
+        c0, c1, c2, c3 = width, 2 * width, 4 * width, 8 * width        # Page's 64, 128, 256, 512
+        self.trunk = nn.Sequential(OrderedDict(
+            prep=block(in_channels, c0, norm=prep_norm),
+            layer1=nn.Sequential(block(c0, c1), nn.MaxPool2d(2), Residual(block(c1, c1), block(c1, c1))),
+            layer2=nn.Sequential(block(c1, c2), nn.MaxPool2d(2)),
+            layer3=nn.Sequential(block(c2, c3), nn.MaxPool2d(2), Residual(block(c3, c3), block(c3, c3))),
+            pool=nn.AdaptiveMaxPool2d(1),
+            flatten=nn.Flatten(),
+        ))
+        self.head = nn.Sequential(OrderedDict(linear=nn.Linear(c3, num_classes, bias=False), scale=Mul(0.125)))
+
+    @property
+    def num_classes(self) -> int:
+        """Outputs of the head: 10 for the digit classifier, 1 for the discriminator."""
+        return self.head.linear.out_features
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Penultimate features [B, 8*width], the embedding a Fréchet distance compares (Heusel et al. 2017)."""
+        return self.trunk(x)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.trunk(x))
+
+
+def as_discriminator(classifier: ResNet9, warm_start: bool = True) -> ResNet9:
+    """A new ResNet-9 whose head gives one logit per image, shape [B], for ``BCEWithLogitsLoss``.
+
+    ``warm_start=True`` copies the classifier's trunk (reuse the trained network); ``False`` builds the same
+    architecture with fresh weights (reuse the design only). The classifier itself is never changed. The new
+    head is Linear(8*width, 1) with a bias, so D can shift its overall belief, and no 0.125 scale: that was
+    tuned for the 10-class softmax. The copy comes back in training mode, on the classifier's device.
+    """
+    d = copy.deepcopy(classifier) if warm_start else ResNet9(**classifier.config)
+    d.head = nn.Sequential(OrderedDict(
+        linear=nn.Linear(classifier.head.linear.in_features, 1),
+        squeeze=nn.Flatten(0),                                    # [B, 1] -> [B]
+    ))
+    return d.to(next(classifier.parameters()).device).train()
+
+
+@torch.no_grad()
+def probability_real(d: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """sigmoid(D(x)): D's belief that each image is real (1 real, 0 fake); for monitoring, not for losses."""
+    return torch.sigmoid(d(x))
+
+
+def count_parameters(module: nn.Module) -> int:
+    """Trainable parameters."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)

@@ -1,0 +1,24 @@
+import numpy as np
+import pytest
+import soundfile as sf
+
+
+@pytest.fixture(autouse=True)
+def _isolated_runs(tmp_path, monkeypatch):
+    """No test writes into the repo's runs/ (caches, checkpoints) or reads the user's data/."""
+    monkeypatch.setenv("AUDIOGAN_RUNS", str(tmp_path / "runs"))
+
+
+def tone(seconds=0.4, rate=8000, freq=300.0, channels=1, silence=0.1):
+    """A harmonic tone with silence before and after: something to trim, window and transform."""
+    t = np.arange(int(seconds * rate)) / rate
+    y = sum(np.sin(2 * np.pi * freq * k * t) / k for k in (1, 2, 3)) * 0.3 * np.hanning(t.size)
+    pad = np.zeros(int(silence * rate))
+    y = np.concatenate([pad, y, pad]).astype(np.float32)
+    return np.stack([y] * channels, axis=1) if channels > 1 else y
+
+
+def write(path, seconds=0.4, rate=8000, freq=300.0, channels=1, silence=0.1, **kw):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, tone(seconds, rate, freq, channels, silence), rate, **kw)
+    return path

@@ -1,0 +1,87 @@
+"""The classifier's training loop, evaluation, and checkpoint round trip with its error messages."""
+import pytest
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from helpers.classifier import evaluate, load_classifier, save_checkpoint, train_classifier
+from helpers.models import ResNet9
+
+
+def digits(n: int, seed: int) -> TensorDataset:
+    """Ten separable classes: each a fixed random pattern (the same for every seed) plus noise, in [-1, 1]."""
+    patterns = torch.rand(10, 3, 32, 32, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    noise = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % 10
+    x = (0.7 * patterns[y] + 0.3 * torch.randn(n, 3, 32, 32, generator=noise)).clamp(-1, 1)
+    return TensorDataset(x, y)
+
+
+@pytest.fixture(scope="module")
+def trained():
+    torch.manual_seed(0)
+    train = DataLoader(digits(320, seed=1), batch_size=32, shuffle=True)
+    test = DataLoader(digits(100, seed=2), batch_size=50)
+    model = ResNet9(10, width=8)
+    history = train_classifier(model, train, test, epochs=3, device="cpu", progress=False)
+    return model, history, test
+
+
+def test_training_learns_a_separable_problem(trained):
+    model, history, _ = trained
+    assert list(history.columns) == ["epoch", "train_loss", "train_acc", "test_acc", "seconds"]
+    assert list(history.epoch) == [1, 2, 3]
+    assert history.test_acc.iloc[-1] > 0.9
+    assert history.train_loss.iloc[-1] < history.train_loss.iloc[0]
+    assert not model.training
+
+
+def test_unlabelled_samples_are_ignored(trained):
+    model, _, _ = trained
+    x, y = digits(20, seed=3).tensors
+    y[::2] = -1
+    accuracy, confusion = evaluate(model, DataLoader(TensorDataset(x, y), batch_size=8))
+    assert confusion.shape == (10, 10) and confusion.sum() == 10
+    assert accuracy == confusion.trace() / 10
+
+
+def test_confusion_matrix_counts_every_sample(trained):
+    model, history, test = trained
+    accuracy, confusion = evaluate(model, test)
+    assert confusion.sum() == 100
+    assert accuracy == pytest.approx(history.test_acc.iloc[-1])
+    assert (confusion.sum(axis=1) == 10).all()           # rows are the true digits, ten of each
+
+
+def test_checkpoint_round_trip(trained, tmp_path):
+    model, _, test = trained
+    path = save_checkpoint(model, tmp_path / "sub" / "classifier.pt", test_acc=0.95, epochs=3)
+    loaded = load_classifier(path, device="cpu")
+    x = next(iter(test))[0]
+    assert torch.equal(model(x), loaded(x))
+    assert loaded.config == model.config and loaded.meta == {"test_acc": 0.95, "epochs": 3}
+    assert [p.name for p in tmp_path.rglob("*")] == ["sub", "classifier.pt"]   # no temporary file left
+
+
+def test_missing_checkpoint_says_how_to_make_one(tmp_path):
+    path = tmp_path / "nope.pt"
+    with pytest.raises(FileNotFoundError, match="03_resnet9_discriminator.ipynb") as error:
+        load_classifier(path)
+    assert str(path) in str(error.value)
+
+
+@pytest.mark.parametrize("content", ["text", "state_dict", "wrong_shapes"])
+def test_unusable_checkpoint_is_one_clear_error(tmp_path, content):
+    path = tmp_path / "classifier.pt"
+    if content == "text":
+        path.write_text("not a checkpoint")
+    elif content == "state_dict":
+        torch.save(ResNet9(width=8).state_dict(), path)
+    else:
+        save_checkpoint(ResNet9(width=8), path)
+        checkpoint = torch.load(path, weights_only=True)
+        checkpoint["config"]["width"] = 16
+        torch.save(checkpoint, path)
+    with pytest.raises(ValueError) as error:
+        load_classifier(path, device="cpu")
+    message = str(error.value)
+    assert str(path) in message and "delete it" in message and "\n" not in message

@@ -1,0 +1,103 @@
+import io
+import subprocess
+import sys
+import tarfile
+import zipfile
+
+import pytest
+
+from conftest import write
+from helpers import data
+from helpers.audio import find_audio
+
+NAMES = ["0_ann_0.wav", "1_ann_0.wav", "2_bob_1.wav"]
+
+
+@pytest.fixture
+def recordings(tmp_path):
+    src = tmp_path / "fsdd-1.0" / "recordings"
+    for i, name in enumerate(NAMES):
+        write(src / name, freq=200 + 50 * i)
+    (src.parent / "README.md").write_text("not a recording")
+    return src
+
+
+def digest_of(folder):
+    return data._digest(folder)
+
+
+def test_fsdd_from_a_folder_verifies_and_is_idempotent(tmp_path, recordings, capsys):
+    out = tmp_path / "out"
+    data.fetch_fsdd(out, recordings.parent, digest=digest_of(recordings), progress=False)
+    assert sorted(p.name for p in out.iterdir()) == NAMES
+    mtimes = {p: p.stat().st_mtime_ns for p in out.iterdir()}
+    data.fetch_fsdd(out, recordings.parent, digest=digest_of(recordings), progress=False)
+    assert "already holds" in capsys.readouterr().out
+    assert mtimes == {p: p.stat().st_mtime_ns for p in out.iterdir()}
+
+
+def test_fsdd_from_archives_extracts_only_recordings_and_nothing_escapes(tmp_path, recordings):
+    tgz, zp = tmp_path / "fsdd.tar.gz", tmp_path / "fsdd.zip"
+    with tarfile.open(tgz, "w:gz") as tar:
+        tar.add(recordings.parent, arcname="free-spoken-digit-dataset-1.0")
+        evil = tarfile.TarInfo("../../3_evil_0.wav")
+        evil.size = 4
+        tar.addfile(evil, io.BytesIO(b"RIFF"))
+    with zipfile.ZipFile(zp, "w") as z:
+        for name in NAMES:
+            z.write(recordings / name, f"top/recordings/{name}")
+        z.writestr("/etc/9_abs_0.txt", "no")
+    want = digest_of(recordings)
+    for archive in (zp,):
+        out = tmp_path / f"out-{archive.suffix}"
+        data.fetch_fsdd(out, archive, digest=want, progress=False)
+        assert sorted(p.name for p in out.iterdir()) == NAMES
+    with pytest.raises(ValueError, match="do not match the pinned FSDD release"):
+        data.fetch_fsdd(tmp_path / "t", tgz, digest=want, progress=False)  # the extra member changes the content
+    assert not (tmp_path / "t").exists() and not (tmp_path.parent / "3_evil_0.wav").exists()
+    data.fetch_fsdd(tmp_path / "t", tgz, digest=None, progress=False)
+    assert (tmp_path / "t" / "3_evil_0.wav").exists()  # taken by its base name, inside the target
+
+
+def test_fsdd_mismatch_writes_nothing_and_bad_sources_say_why(tmp_path, recordings):
+    with pytest.raises(ValueError, match="nothing was written"):
+        data.fetch_fsdd(tmp_path / "out", recordings, progress=False)  # the real release's digest
+    assert not (tmp_path / "out").exists()
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"\x00" * 10)
+    with pytest.raises(FileNotFoundError, match="neither a folder"):
+        data.fetch_fsdd(tmp_path / "out", junk, progress=False)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="no recordings named like"):
+        data.fetch_fsdd(tmp_path / "out", tmp_path / "empty", progress=False)
+
+
+def test_fsdd_cli(tmp_path, recordings, monkeypatch):
+    monkeypatch.setattr(data, "FSDD_DIGEST", digest_of(recordings))
+    code = ("import sys, helpers.data as d; d.FSDD_DIGEST = sys.argv[1]; "
+            "d.fetch_fsdd.__defaults__ = (None, None, sys.argv[1], True); d.main(sys.argv[2:])")
+    out = tmp_path / "cli"
+    run = subprocess.run([sys.executable, "-c", code, digest_of(recordings), "fsdd", "--out", str(out),
+                          "--source", str(recordings)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "3 FSDD recordings" in run.stdout and len(find_audio(out)) == 3
+
+
+def test_digits_cli_makes_a_labelled_set(tmp_path):
+    out = tmp_path / "digits"
+    run = subprocess.run([sys.executable, "-m", "helpers.data", "digits", "--out", str(out), "--speakers", "2",
+                          "--takes", "1"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    files = find_audio(out)
+    assert len(files) == 20 and sorted({f.name.split("_")[0] for f in files}) == [str(d) for d in range(10)]
+    assert "20 synthesized clips" in run.stdout
+
+
+def test_ensure_data_makes_the_smoke_set_once(tmp_path, monkeypatch):
+    from helpers.config import profile
+
+    root = data.ensure_data(profile("smoke"))
+    assert root == tmp_path / "runs" / "smoke_data" and len(find_audio(root)) == 60
+    stamp = {p: p.stat().st_mtime_ns for p in find_audio(root)}
+    data.ensure_data(profile("smoke"))
+    assert stamp == {p: p.stat().st_mtime_ns for p in find_audio(root)}
