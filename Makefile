@@ -27,7 +27,7 @@ run: $(STAMP)  ## execute the whole series headless, in place, in the profile th
 	$(PY) -c "from helpers.config import profile; from helpers.data import ensure_data; ensure_data(profile())"
 	for nb in $(NOTEBOOKS); do \
 	  echo "== $$nb"; \
-	  $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=-1 "$$nb" || exit 1; \
+	  AUDIOGAN_PLAIN_PROGRESS=1 $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=-1 "$$nb" || exit 1; \
 	done
 
 lab: $(STAMP)

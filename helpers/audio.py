@@ -52,15 +52,17 @@ def trim(y: np.ndarray, top_db: float) -> np.ndarray:
     return librosa.effects.trim(y, top_db=top_db)[0]
 
 
-def fit(y: np.ndarray, window: int) -> np.ndarray:
-    """Centre the clip in a ``window``-sample frame: zero-pad both sides, or keep the middle of a long clip.
+def fit(y: np.ndarray, window: int, align: str = "centre") -> np.ndarray:
+    """Fit the clip into a ``window``-sample frame: zero-pad a short clip, keep the middle of a long one.
 
-    Centring (not left-aligning) means padding sits on both edges in similar amounts, so its position is no
-    easy tell for a discriminator."""
+    ``centre`` puts padding on both edges in similar amounts, so its position is no easy tell for a
+    discriminator; ``left`` (speech at the start, silence after) is the original project's way."""
     if y.size >= window:
         start = (y.size - window) // 2
         return y[start:start + window]
-    left = (window - y.size) // 2
+    if align not in ("centre", "left"):
+        raise ValueError(f"align must be 'centre' or 'left', not {align!r}")
+    left = (window - y.size) // 2 if align == "centre" else 0
     return np.pad(y, (left, window - y.size - left))
 
 
@@ -80,7 +82,7 @@ def logmel_db(y: np.ndarray, f: Features) -> np.ndarray:
 def featurize(path: Path, f: Features) -> tuple[np.ndarray, float, float]:
     """One file to its log-mel image in dB, its trimmed duration in seconds and the fraction of the window it fills."""
     y = trim(load(path, f.sample_rate), f.trim_db)
-    return logmel_db(fit(y, f.window), f), y.size / f.sample_rate, min(1.0, y.size / f.window)
+    return logmel_db(fit(y, f.window, f.align), f), y.size / f.sample_rate, min(1.0, y.size / f.window)
 
 
 def warm_up(f: Features) -> None:

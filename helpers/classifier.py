@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from tqdm.auto import tqdm
+from .progress import tqdm
 
 from . import config
 from .models import ResNet9
@@ -128,3 +128,91 @@ def load_classifier(path: str | Path, device: torch.device | str | None = None) 
                          f"version, or not made by save_checkpoint): delete it and {MAKE_IT}") from None
     model.meta = checkpoint.get("meta", {})
     return model.to(device).eval()
+
+
+# --- the "previous task": a spoken-digit classifier on the data folder, and how D judges before training ---
+
+def checkpoint_path(prof) -> Path:
+    """Where the classifier of a profile is kept: the later notebooks load it as D's warm start and as judge."""
+    return config.runs_dir() / f"classifier_{prof.name}.pt"
+
+
+def loaders(ds, batch_size: int, test_fraction: float = 0.1, seed: int = 0):
+    """Train and test loaders over ``ds.split`` (whole takes held out), the train one shuffled with a fixed seed."""
+    from torch.utils.data import DataLoader, Subset
+
+    train, test = ds.split(test_fraction)
+    g = torch.Generator().manual_seed(seed)
+    return (DataLoader(Subset(ds, train), batch_size, shuffle=True, generator=g, drop_last=len(train) > batch_size),
+            DataLoader(Subset(ds, test), 256))
+
+
+def train_digit_classifier(prof, ds, device=None, epochs: int | None = None, seed: int = 0, progress: bool = True):
+    """Train the profile's ResNet-9 on ``ds``, save it, and return (model, per-epoch history, confusion matrix)."""
+    from .models import resnet9_for
+
+    torch.manual_seed(seed)
+    train, test = loaders(ds, prof.batch_size, seed=seed)
+    model = resnet9_for(prof, num_classes=len(ds.classes))
+    history = train_classifier(model, train, test, epochs or prof.classifier_epochs, device=device, progress=progress)
+    accuracy, confusion = evaluate(model, test)
+    save_checkpoint(model, checkpoint_path(prof), classes=list(ds.classes), test_accuracy=accuracy,
+                    train_seconds=float(history.seconds.sum()), test_clips=len(test.dataset),
+                    mean=ds.mean.tolist(), std=ds.std.tolist())
+    return model, history, confusion
+
+
+@torch.no_grad()
+def real_vs_fake(d: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> dict:
+    """D's mean probability "real" on real and on fake images, and its accuracy at the 0.5 threshold."""
+    d.eval()
+    p_real, p_fake = torch.sigmoid(d(real)), torch.sigmoid(d(fake))
+    return {"D(x) on real": p_real.mean().item(), "D(G(z)) on fake": p_fake.mean().item(),
+            "accuracy at 0.5": ((p_real > 0.5).float().mean().item() + (p_fake <= 0.5).float().mean().item()) / 2}
+
+
+def linear_probe(d: nn.Module, real: torch.Tensor, fake: torch.Tensor, steps: int = 200, seed: int = 0) -> float:
+    """How separable real and fake are in D's frozen trunk features: held-out accuracy of a logistic
+    regression trained on half of each set. High means a D starting from this trunk can win almost at once."""
+    torch.manual_seed(seed)
+    d.eval()
+    with torch.no_grad():
+        feats = torch.cat([d.trunk(real), d.trunk(fake)])
+    labels = torch.cat([torch.ones(len(real)), torch.zeros(len(fake))])
+    order = torch.randperm(len(labels))
+    feats, labels = feats[order], labels[order]
+    feats = (feats - feats.mean(0)) / (feats.std(0) + 1e-6)
+    half = len(labels) // 2
+    probe = nn.Linear(feats.shape[1], 1)
+    opt = torch.optim.Adam(probe.parameters(), lr=0.01)
+    for _ in range(steps):
+        loss = nn.functional.binary_cross_entropy_with_logits(probe(feats[:half]).squeeze(1), labels[:half])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        return ((probe(feats[half:]).squeeze(1) > 0).float() == labels[half:]).float().mean().item()
+
+
+def main(argv=None) -> None:
+    """python -m helpers.classifier [--profile P] [--epochs N]: train and save the digit classifier."""
+    import argparse
+
+    from .dataset import AudioDataset
+
+    parser = argparse.ArgumentParser(prog="python -m helpers.classifier", description=main.__doc__)
+    parser.add_argument("--profile", choices=list(config.PROFILES))
+    parser.add_argument("--epochs", type=int)
+    args = parser.parse_args(argv)
+    prof = config.profile(args.profile)
+    from .data import ensure_data
+
+    ds = AudioDataset(ensure_data(prof), prof.features, max_files=prof.max_files)
+    model, history, _ = train_digit_classifier(prof, ds, epochs=args.epochs)
+    print(history.round(4).to_string(index=False))
+    print(f"test accuracy {history.test_acc.iloc[-1]:.4f}"
+          f"; saved {config.relative(checkpoint_path(prof))}")
+
+
+if __name__ == "__main__":
+    main()

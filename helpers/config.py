@@ -29,6 +29,7 @@ class Features:
     fmax: float = 4000.0      # Nyquist at 8 kHz
     top_db: float = 80.0      # dB floor below the clip's loudest bin
     trim_db: float = 40.0     # silence threshold for trimming leading and trailing silence
+    align: str = "centre"     # where a short clip sits in the window: "centre" or "left" (the original's way)
 
     @property
     def frames(self) -> int:
@@ -50,6 +51,9 @@ class Profile:
     latent_size: int = 100
     g_width: int = 64                 # DCGAN's ngf: channels of the Generator's last hidden layer
     d_width: int = 16                 # ResNet-9 width; 64 is David Page's full network
+    d_act: str = "leaky"              # ResNet-9 activation: "relu" (Page) or "leaky" (DCGAN's D); see notebook 03
+    d_prep_norm: bool = False         # BatchNorm on ResNet-9's input layer (Page: yes; DCGAN's D: no)
+    g_repeat_channels: bool = False   # Generator makes 1 channel and copies it, like the dataset's 3 channels
     batch_size: int = 64
     classifier_epochs: int = 12
     gan_steps: int = 1200

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 from threadpoolctl import threadpool_limits
-from tqdm.auto import tqdm
+from .progress import tqdm
 
 from . import audio
 from .config import Features, relative, runs_dir
@@ -42,8 +42,10 @@ class AudioDataset(torch.utils.data.Dataset):
 
     def __init__(self, root, features: Features = Features(), max_files: int | None = None,
                  cache_dir: Path | None = None, stats: tuple[np.ndarray, np.ndarray] | None = None,
-                 workers: int | None = None, progress: bool = True):
-        self.root, self.features = Path(root), features
+                 workers: int | None = None, progress: bool = True, normalization: str = "specgan"):
+        if normalization not in ("specgan", "minmax"):
+            raise ValueError(f"normalization must be 'specgan' or 'minmax', not {normalization!r}")
+        self.root, self.features, self.normalization = Path(root), features, normalization
         paths = _scan(self.root)
         if max_files is not None:
             paths = paths[:: max(1, len(paths) // max_files)][:max_files]
@@ -61,7 +63,7 @@ class AudioDataset(torch.utils.data.Dataset):
         index = {c: i for i, c in enumerate(self.classes)}
         self.files["label"] = [index.get(n, -1) for n in self.files.label_name]
         self.labels = torch.tensor(self.files.label.to_numpy(), dtype=torch.long)
-        self.mean, self.std = stats if stats is not None else mel_stats(self.db)
+        self.mean, self.std = stats if stats is not None else mel_stats(self.db, features, normalization)
         self.images = torch.from_numpy(self.normalize(self.db))
 
     def __len__(self) -> int:
@@ -71,7 +73,10 @@ class AudioDataset(torch.utils.data.Dataset):
         return self.images[i].expand(3, -1, -1), self.labels[i]
 
     def normalize(self, db: np.ndarray) -> np.ndarray:
-        """dB to [-1, 1]: SpecGAN's per-mel-bin standardization (Donahue et al. 2019), clipped at 3 sigma, / 3."""
+        """dB to [-1, 1]: SpecGAN's per-mel-bin standardization (Donahue et al. 2019), clipped at 3 sigma, / 3.
+
+        ("minmax", the original's mapping, is the same formula with mean -top_db/2 and std top_db/6 in every
+        bin: [-top_db, 0] dB onto [-1, 1], so every padded or silent pixel sits at exactly -1.)"""
         z = (db - self.mean[:, None]) / self.std[:, None]
         return (np.clip(z, -CLIP_SIGMAS, CLIP_SIGMAS) / CLIP_SIGMAS).astype(np.float32)
 
@@ -130,8 +135,11 @@ def _stable_fraction(name: str) -> float:
     return int(hashlib.sha1(name.encode()).hexdigest()[:8], 16) / 16 ** 8
 
 
-def mel_stats(db: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def mel_stats(db: np.ndarray, f: Features = Features(), normalization: str = "specgan"):
     """Per-mel-bin mean and standard deviation over all clips and frames (SpecGAN's normalization)."""
+    if normalization == "minmax":
+        n = db.shape[1]
+        return np.full(n, -f.top_db / 2, np.float32), np.full(n, f.top_db / 2 / CLIP_SIGMAS, np.float32)
     mean = db.mean(axis=(0, 2))
     return mean.astype(np.float32), np.maximum(db.std(axis=(0, 2)), 1e-3).astype(np.float32)
 
@@ -209,3 +217,15 @@ def _compute(paths: list[Path], f: Features, workers: int | None, progress: bool
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
                                  initializer=threadpool_limits, initargs=(1,)) as pool:
             return dict(zip(paths, tqdm(pool.map(_featurize_or_reason, jobs, chunksize=32), **bar)))
+
+
+def image_stats(ds: AudioDataset) -> dict:
+    """How much of each window is real sound, and how many pixels a discriminator could spot as padding."""
+    f = ds.features
+    return {"clips": len(ds),
+            "median trimmed duration (s)": float(ds.files.duration.median()),
+            "median window fill": float(ds.files.fill.median()),
+            "clips longer than the window": float((ds.files.fill >= 1).mean()),
+            "pixels at the dB floor": float((ds.db <= -f.top_db + 1e-6).mean()),
+            "pixels at exactly -1": float((ds.images == -1).float().mean()),
+            "pixels at exactly +1": float((ds.images == 1).float().mean())}

@@ -200,3 +200,42 @@ def probability_real(d: nn.Module, x: torch.Tensor) -> torch.Tensor:
 def count_parameters(module: nn.Module) -> int:
     """Trainable parameters."""
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+# --- for the notebooks: models sized by a profile, and views of what is inside them ---
+
+def generator_for(prof) -> Generator:
+    """The Generator a profile asks for (``helpers.config.Profile``)."""
+    return Generator(prof.latent_size, prof.features.shape, prof.g_width, prof.g_repeat_channels)
+
+
+def resnet9_for(prof, num_classes: int = 10) -> ResNet9:
+    """The ResNet-9 a profile asks for: the digit classifier, and after ``as_discriminator`` the D."""
+    return ResNet9(num_classes, prof.d_width, prof.features.shape[0], prof.d_act, prof.d_prep_norm)
+
+
+@torch.no_grad()
+def layer_table(layers: nn.Sequential, x: torch.Tensor):
+    """Each layer's output shape and parameter count, running ``x`` through ``layers`` one at a time."""
+    import pandas as pd
+
+    rows = [dict(layer="input", output=tuple(x.shape[1:]), parameters=0)]
+    was_training = layers.training
+    layers.eval()
+    for name, layer in layers.named_children():
+        x = layer(x)
+        kind = type(layer).__name__ if not isinstance(layer, nn.Sequential) else \
+            "+".join(type(m).__name__ for m in layer.children())
+        rows.append(dict(layer=f"{name}: {kind}", output=tuple(x.shape[1:]), parameters=count_parameters(layer)))
+    layers.train(was_training)
+    return pd.DataFrame(rows).set_index("layer")
+
+
+def overlap_counts(size: int = 2, kernel: int = 4, stride: int = 2, padding: int = 1, output_padding: int = 0):
+    """How many kernel placements write each output pixel of a transposed conv (all-ones input and weights).
+
+    Uneven counts in the interior are where checkerboard artefacts come from (Odena, Dumoulin & Olah 2016)."""
+    conv = nn.ConvTranspose2d(1, 1, kernel, stride, padding, output_padding, bias=False)
+    nn.init.ones_(conv.weight)
+    with torch.no_grad():
+        return conv(torch.ones(1, 1, size, size))[0, 0]

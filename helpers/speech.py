@@ -17,6 +17,7 @@ import os
 import pickle
 import re
 import threading
+from collections import deque
 from pathlib import Path
 from typing import Any, Callable
 
@@ -24,7 +25,8 @@ import espeakng_loader
 import librosa
 import numpy as np
 import soundfile as sf
-from tqdm.auto import tqdm
+
+from .progress import tqdm   # tqdm.auto, or plain text in headless notebook runs
 
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
@@ -62,7 +64,7 @@ _chunks: list[np.ndarray] = []                          # audio handed over by t
 
 
 @_CALLBACK
-def _collect(wav: Any, numsamples: int, events: int) -> int:
+def _collect(wav: Any, numsamples: int, events: int | None) -> int:
     """Keep a copy of each buffer eSpeak hands over (it reuses the memory); 0 tells it to carry on."""
     if numsamples > 0:
         _chunks.append(np.ctypeslib.as_array(wav, (numsamples,)).copy())
@@ -100,7 +102,7 @@ os.register_at_fork(after_in_child=_renew_lock)
 
 
 def _speak(lib: ctypes.CDLL, text: str, voice: str, rate: int, pitch: int) -> np.ndarray:
-    """One utterance as float32 samples in [-1, 1]; meant to run in a child of _in_fresh_fork."""
+    """One utterance as float32 samples in [-1, 1]; meant to run in a child started by _fork."""
     if lib.espeak_SetVoiceByName(voice.encode()) != 0:
         raise ValueError(f"eSpeak NG has no voice {voice!r}")
     lib.espeak_SetParameter(_RATE, rate, 0)
@@ -122,9 +124,9 @@ def _speak_all(requests: list[tuple[str, str, int, int]]) -> list[np.ndarray]:
     return [_speak(lib, *request) for request in requests]
 
 
-def _in_fresh_fork(fn: Callable[..., Any], *args: Any) -> Any:
-    """fn(*args), computed in a child forked from this process, whose eSpeak is initialised but never spoke
-    (see the module docstring); the result comes back pickled through a pipe."""
+def _fork(fn: Callable[..., Any], *args: Any) -> tuple[int, int]:
+    """Start fn(*args) in a child forked from this process, whose eSpeak is initialised but never spoke (see
+    the module docstring); returns (pid, pipe) for _join, which the child sends its pickled result through."""
     _engine()
     reader, writer = os.pipe()
     pid = os.fork()
@@ -140,6 +142,12 @@ def _in_fresh_fork(fn: Callable[..., Any], *args: Any) -> Any:
         finally:
             os._exit(0)
     os.close(writer)
+    return pid, reader
+
+
+def _join(child: tuple[int, int]) -> Any:
+    """Wait for a child started by _fork and return its result, or raise its exception here."""
+    pid, reader = child
     with os.fdopen(reader, "rb") as pipe:
         try:
             ok, value = pickle.load(pipe)
@@ -157,7 +165,7 @@ def synthesize(text: str, voice: str = "en-us", rate: int = 175, pitch: int = 50
     voice is an eSpeak voice name, optionally with a variant ("en-us+f2"); rate is in words per minute,
     pitch on eSpeak's 0-99 scale.  The same arguments always give the same audio.
     """
-    (wave,) = _in_fresh_fork(_speak_all, [(text, voice, rate, pitch)])
+    (wave,) = _join(_fork(_speak_all, [(text, voice, rate, pitch)]))
     return wave, _engine()[1]
 
 
@@ -199,27 +207,39 @@ def _to_clip(wave: np.ndarray, source_rate: int, sample_rate: int, peak: float) 
     return y * (peak / np.abs(y).max())
 
 
+def _write_speaker(out: Path, index: int, speaker: dict, takes: int, sample_rate: int, seed: int) -> list[Path]:
+    """Speak and write every digit take of one speaker; runs in a fresh fork, speaking in a fixed order."""
+    rng = np.random.default_rng([seed, index])
+    clips = [(digit, take, *_take(speaker, rng)) for digit in range(10) for take in range(takes)]
+    waves = _speak_all([(DIGIT_WORDS[digit], speaker["voice"], rate, pitch) for digit, _, rate, pitch, _ in clips])
+    paths = []
+    for (digit, take, _, _, peak), wave in zip(clips, waves):
+        paths.append(out / f"{digit}_{speaker['name']}_{take}.wav")
+        sf.write(paths[-1], _to_clip(wave, _engine()[1], sample_rate, peak), sample_rate, subtype="PCM_16")
+    return paths
+
+
 def make_digits(out: Path, n_speakers: int = 60, takes: int = 5, sample_rate: int = 8000, seed: int = 0,
                 progress: bool = True) -> list[Path]:
     """Write 10 * n_speakers * takes FSDD-style clips, f"{digit}_{speaker}_{take}.wav" (16-bit PCM, mono),
     into out and return their paths, sorted.
 
-    The same arguments give byte-identical files; other files in out are left alone.  Each speaker's clips
-    are synthesised in one fresh fork, in a fixed order.
+    The same arguments give byte-identical files; other files in out are left alone.  Speakers are done in
+    parallel, one fresh fork each, as many at a time as there are CPUs.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    _, source_rate = _engine()
-    paths = []
+    # librosa imports (and numba loads) its modules on first use: do that once here, not in every child
+    _to_clip(np.sin(np.arange(4096, dtype=np.float32)), _engine()[1], sample_rate, 0.9)
+    paths: list[Path] = []
+    running: deque[tuple[int, int]] = deque()
     with tqdm(total=10 * n_speakers * takes, desc="spoken digits", unit="file", disable=not progress) as bar:
         for index, speaker in enumerate(voices(n_speakers, seed)):
-            rng = np.random.default_rng([seed, index])
-            clips = [(digit, take, *_take(speaker, rng)) for digit in range(10) for take in range(takes)]
-            requests = [(DIGIT_WORDS[digit], speaker["voice"], rate, pitch) for digit, _, rate, pitch, _ in clips]
-            waves = _in_fresh_fork(_speak_all, requests)
-            for (digit, take, _, _, peak), wave in zip(clips, waves):
-                path = out / f"{digit}_{speaker['name']}_{take}.wav"
-                sf.write(path, _to_clip(wave, source_rate, sample_rate, peak), sample_rate, subtype="PCM_16")
-                paths.append(path)
-                bar.update()
+            running.append(_fork(_write_speaker, out, index, speaker, takes, sample_rate, seed))
+            if len(running) >= (os.cpu_count() or 1):
+                paths += _join(running.popleft())
+                bar.update(10 * takes)
+        while running:
+            paths += _join(running.popleft())
+            bar.update(10 * takes)
     return sorted(paths)

@@ -176,3 +176,15 @@ def test_max_files_is_a_deterministic_spread(tmp_path):
     a, b = make(tmp_path, max_files=4), make(tmp_path, max_files=4)
     assert len(a) == 4 and a.files.path.tolist() == b.files.path.tolist()
     assert a.files.label_name.nunique() == 3
+
+
+def test_left_alignment_and_minmax_reproduce_the_original_pipeline(tmp_path):
+    fsdd_like(tmp_path, n=2)
+    f = Features(window=8000, hop=250, align="left")
+    ds = AudioDataset(tmp_path / "data", features=f, cache_dir=tmp_path / "c", progress=False, workers=1,
+                      normalization="minmax")
+    assert ds[0][0].shape == (3, 32, 32)
+    expected = np.clip(ds.db / (f.top_db / 2) + 1, -1, 1)
+    assert np.allclose(ds.images.numpy(), expected, atol=1e-5)
+    assert (ds.images[:, :, -8:] == -1).all()  # left-aligned: the tail of every window is padding at -1
+    assert audio.fit(np.ones(2, np.float32), 5, "left").tolist() == [1, 1, 0, 0, 0]

@@ -1,0 +1,61 @@
+"""Figures the notebooks share: spectrogram grids, waveforms, histograms, training curves."""
+from __future__ import annotations
+
+import librosa.display
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+from .config import Features
+
+
+def specshow(ax, db: np.ndarray, f: Features, title: str = "", colorbar: bool = False, **kw):
+    """One log-mel image on a mel-frequency axis (Hz) against time (s)."""
+    kw.setdefault("cmap", "magma")
+    img = librosa.display.specshow(db, sr=f.sample_rate, hop_length=f.hop, x_axis="s", y_axis="mel",
+                                   fmin=f.fmin, fmax=f.fmax, ax=ax, **kw)
+    ax.xaxis.set_major_locator(MaxNLocator(3))
+    ax.set(title=title, xlabel="time (s)", ylabel="Hz (mel scale)")
+    ax.title.set_fontsize(9)
+    if colorbar:
+        plt.colorbar(img, ax=ax, format="%+.0f dB" if np.min(db) < -1.5 else "%+.1f")
+    return img
+
+
+def spectrogram_grid(dbs, f: Features, titles=None, cols: int = 5, suptitle: str = "", vmin=None, vmax=None,
+                     size: float = 1.9):
+    """A grid of log-mel images with shared colour limits; axes labelled only on the outer edge."""
+    dbs = np.asarray(dbs)
+    rows = int(np.ceil(len(dbs) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * 0.9 * rows + 0.4), squeeze=False,
+                             sharex=True, sharey=True)
+    vmin = np.min(dbs) if vmin is None else vmin
+    vmax = np.max(dbs) if vmax is None else vmax
+    for i, ax in enumerate(axes.flat):
+        if i >= len(dbs):
+            ax.axis("off")
+            continue
+        specshow(ax, dbs[i], f, titles[i] if titles is not None else "", vmin=vmin, vmax=vmax)
+        if i % cols:
+            ax.set_ylabel("")
+        if i < len(dbs) - cols:
+            ax.set_xlabel("")
+    fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def waveform(ax, y: np.ndarray, sample_rate: int, title: str = ""):
+    """Amplitude against time in seconds."""
+    ax.plot(np.arange(y.size) / sample_rate, y, lw=0.6)
+    ax.set(xlabel="time (s)", ylabel="amplitude", title=title)
+    ax.title.set_fontsize(9)
+
+
+def histogram(ax, values, bins=40, title="", xlabel="", marks: dict | None = None):
+    """A histogram with labelled vertical marks (medians, thresholds)."""
+    ax.hist(values, bins=bins, color="tab:blue", alpha=0.8)
+    for label, x in (marks or {}).items():
+        ax.axvline(x, color="tab:red", ls="--", lw=1)
+        ax.text(x, ax.get_ylim()[1] * 0.95, f" {label}", color="tab:red", va="top", fontsize=8)
+    ax.set(title=title, xlabel=xlabel, ylabel="clips")
