@@ -59,3 +59,14 @@ def histogram(ax, values, bins=40, title="", xlabel="", marks: dict | None = Non
         ax.axvline(x, color="tab:red", ls="--", lw=1)
         ax.text(x, ax.get_ylim()[1] * 0.95, f" {label}", color="tab:red", va="top", fontsize=8)
     ax.set(title=title, xlabel=xlabel, ylabel="clips")
+
+
+def confusion(ax, matrix: np.ndarray, classes, title: str = "confusion matrix"):
+    """Counts of true (rows) against predicted (columns) classes, with the count written in each cell."""
+    ax.imshow(matrix, cmap="Blues")
+    for (i, j), n in np.ndenumerate(matrix):
+        if n:
+            ax.text(j, i, str(n), ha="center", va="center", fontsize=7,
+                    color="white" if n > matrix.max() / 2 else "black")
+    ax.set(xticks=range(len(classes)), yticks=range(len(classes)), xticklabels=classes, yticklabels=classes,
+           xlabel="predicted digit", ylabel="true digit", title=title)

@@ -113,7 +113,7 @@ fig.tight_layout()
 
 # %%
 x, label = ds[i]
-print("tensor:", tuple(x.shape), x.dtype, f"range [{x.min():.2f}, {x.max():.2f}]", "label:", int(label))
+print("tensor:", tuple(x.shape), x.dtype, "| inside [-1, 1]:", bool(x.abs().max() <= 1), "| label:", int(label))
 print("three identical channels:", bool((x[0] == x[1]).all() and (x[1] == x[2]).all()))
 
 # %%

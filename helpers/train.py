@@ -1,0 +1,226 @@
+"""The GAN training engine: one clear loop in the spirit of pytorch/examples ``dcgan/main.py``.
+
+Each step: D learns from a real batch (label 1) and a fake batch (label 0), then G learns to make D say 1 on
+its fakes (the non-saturating loss of Goodfellow et al. 2014). Every step's D_loss, G_loss, D(x) and D(G(z))
+go into a history; checkpoints are atomic, and a resumed run equals an uninterrupted one on the CPU.
+
+    python -m helpers.train --config collapse|stable [--profile P] [--steps N] [--seed S] [--out DIR] [--resume]
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import torch
+from torch import nn
+
+from . import config as cfg
+from .models import as_discriminator, generator_for, resnet9_for
+from .progress import tqdm
+
+# The two runs of the story differ only in D's learning rate.
+CONFIGS = {"collapse": dict(g_lr=2e-4, d_lr=2e-4), "stable": dict(g_lr=2e-4, d_lr=2e-5)}
+COLUMNS = ["step", "D_loss", "G_loss", "D(x)", "D(G(z))", "seconds"]
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    """What defines a run besides the profile; ``d_lr = g_lr / 10`` is the original project's "nerf"."""
+
+    name: str = "stable"
+    g_lr: float = 2e-4
+    d_lr: float = 2e-5
+    betas: tuple[float, float] = (0.5, 0.999)   # DCGAN's Adam settings (Radford et al. 2016)
+    seed: int = 0
+    steps: int = 1200
+    warm_start: bool = False                    # D's trunk from the digit classifier of notebook 03
+    n_fixed: int = 16                           # fixed latent vectors whose samples are kept over time
+
+
+def config_for(name: str, prof: cfg.Profile, **overrides) -> GANConfig:
+    """The named run (``collapse`` or ``stable``) sized by a profile."""
+    if name not in CONFIGS:
+        raise ValueError(f"unknown config {name!r}: choose one of {', '.join(CONFIGS)}")
+    return GANConfig(name=name, **{"steps": prof.gan_steps, **CONFIGS[name], **overrides})
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite: training stops rather than filling the history with garbage."""
+
+
+class GANRun:
+    """Models, optimizers, random streams and history of one run, saved to and resumed from ``out``."""
+
+    def __init__(self, prof: cfg.Profile, config: GANConfig, images: torch.Tensor, out: Path | None = None,
+                 device: torch.device | None = None, classifier: nn.Module | None = None):
+        self.prof, self.config, self.device = prof, config, device or cfg.device()
+        self.out = Path(out) if out else cfg.runs_dir() / f"gan_{prof.name}_{config.name}_seed{config.seed}"
+        self.images = images.to(self.device)               # [N, n_mels, frames], normalized to [-1, 1]
+        torch.manual_seed(config.seed)
+        self.G = generator_for(prof).to(self.device)
+        base = classifier if (config.warm_start and classifier is not None) else resnet9_for(prof)
+        if config.warm_start and classifier is None:
+            raise ValueError("warm_start needs the trained digit classifier (notebook 03)")
+        self.D = as_discriminator(base.to(self.device), warm_start=config.warm_start)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), config.g_lr, betas=config.betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), config.d_lr, betas=config.betas)
+        self.loss = nn.BCEWithLogitsLoss()
+        self.rng = torch.Generator().manual_seed(config.seed)   # batches and noise: one stream, saved
+        self.fixed_noise = torch.randn(config.n_fixed, prof.latent_size, generator=self.rng)
+        self.step, self.history, self.snapshots = 0, [], {}
+
+    # --- one iteration ---------------------------------------------------------------------------------
+    def train_step(self) -> dict:
+        """D on a real and a fake batch, then G; returns this step's row of the history."""
+        start = time.perf_counter()
+        b = self.prof.batch_size
+        idx = torch.randint(len(self.images), (b,), generator=self.rng)
+        z = torch.randn(b, self.prof.latent_size, generator=self.rng).to(self.device)
+        real = self.images[idx.to(self.device)].unsqueeze(1).expand(-1, 3, -1, -1)
+        ones, zeros = torch.ones(b, device=self.device), torch.zeros(b, device=self.device)
+
+        self.D.zero_grad(set_to_none=True)
+        d_real = self.D(real)
+        fake = self.G(z)
+        d_fake = self.D(fake.detach())
+        d_loss = self.loss(d_real, ones) + self.loss(d_fake, zeros)   # summed, as in the DCGAN tutorial
+        d_loss.backward()
+        self.opt_d.step()
+
+        self.G.zero_grad(set_to_none=True)
+        g_loss = self.loss(self.D(fake), ones)                        # non-saturating: make D say "real"
+        g_loss.backward()
+        self.opt_g.step()
+
+        self.step += 1
+        row = {"step": self.step, "D_loss": d_loss.item(), "G_loss": g_loss.item(),
+               "D(x)": torch.sigmoid(d_real).mean().item(), "D(G(z))": torch.sigmoid(d_fake).mean().item(),
+               "seconds": time.perf_counter() - start}
+        if not (math.isfinite(row["D_loss"]) and math.isfinite(row["G_loss"])):
+            raise TrainingDiverged(
+                f"{self.config.name}: at step {self.step} D_loss={row['D_loss']} and G_loss={row['G_loss']}; "
+                f"the last checkpoint is in {cfg.relative(self.out)}. Try smaller learning rates "
+                f"(g_lr {self.config.g_lr:g}, d_lr {self.config.d_lr:g}) or another seed.")
+        self.history.append(row)
+        return row
+
+    # --- the loop ----------------------------------------------------------------------------------------
+    def train(self, steps: int | None = None, on_log=None, progress: bool = True) -> pd.DataFrame:
+        """Train up to ``steps`` in total (default: the config's), checkpointing and logging on the way."""
+        total = steps or self.config.steps
+        every = self.prof.log_every
+        with tqdm(total=total, initial=self.step, desc=self.config.name, unit="step", disable=not progress) as bar:
+            while self.step < total:
+                row = self.train_step()
+                bar.update()
+                if self.step % every == 0 or self.step == total:
+                    self.snapshot()
+                    bar.set_postfix(D_loss=f"{row['D_loss']:.3f}", G_loss=f"{row['G_loss']:.3f}")
+                    if on_log:
+                        on_log(self)
+                if self.step % self.prof.checkpoint_every == 0 or self.step == total:
+                    self.save()
+        return self.frame()
+
+    @torch.no_grad()
+    def sample(self, z: torch.Tensor) -> torch.Tensor:
+        """G's images for latent vectors ``z`` in eval mode (BatchNorm running statistics)."""
+        self.G.eval()
+        x = self.G(z.to(self.device)).cpu()
+        self.G.train()
+        return x
+
+    def snapshot(self) -> None:
+        """Keep the fixed-noise samples of this step (channel 0) for the grid over time."""
+        self.snapshots[self.step] = self.sample(self.fixed_noise)[:, 0].clone()
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.history, columns=COLUMNS)
+
+    # --- checkpoints ---------------------------------------------------------------------------------------
+    @property
+    def checkpoint(self) -> Path:
+        return self.out / "checkpoint.pt"
+
+    def save(self) -> Path:
+        """Everything a resume needs, written atomically (temporary file, then rename), plus history.csv."""
+        self.out.mkdir(parents=True, exist_ok=True)
+        state = {"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_g": self.opt_g.state_dict(),
+                 "opt_d": self.opt_d.state_dict(), "rng": self.rng.get_state(), "step": self.step,
+                 "fixed_noise": self.fixed_noise, "config": dataclasses.asdict(self.config),
+                 "profile": self.prof.name, "history": {c: [r[c] for r in self.history] for c in COLUMNS},
+                 "snapshot_steps": list(self.snapshots),
+                 "snapshots": torch.stack(list(self.snapshots.values())) if self.snapshots else torch.empty(0)}
+        tmp = self.checkpoint.with_name(f".checkpoint.{os.getpid()}.tmp")
+        torch.save(state, tmp)
+        os.replace(tmp, self.checkpoint)
+        self.frame().to_csv(self.out / "history.csv", index=False)
+        return self.checkpoint
+
+    def load(self) -> bool:
+        """Continue from ``out/checkpoint.pt`` if there is one; True when something was loaded."""
+        if not self.checkpoint.is_file():
+            return False
+        try:
+            state = torch.load(self.checkpoint, map_location=self.device, weights_only=True)
+            mine = {k: v for k, v in dataclasses.asdict(self.config).items() if k != "steps"}
+            if {k: state["config"][k] for k in mine} != mine:   # a longer run may resume a shorter one
+                raise ValueError(f"it was made with another configuration, {state['config']}")
+            self.G.load_state_dict(state["G"])
+            self.D.load_state_dict(state["D"])
+            self.opt_g.load_state_dict(state["opt_g"])
+            self.opt_d.load_state_dict(state["opt_d"])
+        except Exception as e:
+            raise ValueError(f"cannot resume from {self.checkpoint}: {e}. Delete the folder to start over, "
+                             f"or pass another --out.") from None
+        self.rng.set_state(state["rng"])
+        self.fixed_noise, self.step = state["fixed_noise"].cpu(), state["step"]
+        h = state["history"]
+        self.history = [dict(zip(COLUMNS, values)) for values in zip(*(h[c] for c in COLUMNS))]
+        self.snapshots = dict(zip(state["snapshot_steps"], state["snapshots"].cpu()))
+        return True
+
+
+def summarize(history: pd.DataFrame, last: float = 0.2) -> dict:
+    """Mean D_loss, G_loss, D(x) and D(G(z)) over the last 20% of the steps: the run's settled balance."""
+    tail = history.iloc[int(len(history) * (1 - last)):]
+    return {c: float(tail[c].mean()) for c in ["D_loss", "G_loss", "D(x)", "D(G(z))"]}
+
+
+def main(argv=None) -> None:
+    from .data import ensure_data
+    from .dataset import AudioDataset
+
+    parser = argparse.ArgumentParser(prog="python -m helpers.train", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", choices=list(CONFIGS), required=True)
+    parser.add_argument("--profile", choices=list(cfg.PROFILES))
+    parser.add_argument("--steps", type=int)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    args = parser.parse_args(argv)
+    prof = cfg.profile(args.profile)
+    ds = AudioDataset(ensure_data(prof), prof.features, max_files=prof.max_files)
+    run = GANRun(prof, config_for(args.config, prof, seed=args.seed, **({"steps": args.steps} if args.steps else {})),
+                 ds.images, args.out)
+    if run.checkpoint.exists() and not args.resume:
+        parser.error(f"{cfg.relative(run.checkpoint)} exists: pass --resume to continue it, or another --out")
+    if args.resume and run.load():
+        print(f"resuming {cfg.relative(run.out)} at step {run.step}")
+    history = run.train(on_log=lambda r: print(_log_line(r.history[-1]), flush=True))
+    print("last 20%:", {k: round(v, 4) for k, v in summarize(history).items()}, "| saved", cfg.relative(run.out))
+
+
+def _log_line(row: dict) -> str:
+    return (f"[{row['step']:5d}] D_loss {row['D_loss']:.4f}  G_loss {row['G_loss']:.4f}  "
+            f"D(x) {row['D(x)']:.3f}  D(G(z)) {row['D(G(z))']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

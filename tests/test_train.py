@@ -1,0 +1,98 @@
+import dataclasses
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import torch
+
+from helpers import config as cfg
+from helpers.train import COLUMNS, GANRun, TrainingDiverged, config_for, summarize
+
+PROF = dataclasses.replace(cfg.profile("smoke"), batch_size=8, log_every=2, checkpoint_every=3, g_width=8,
+                           d_width=4, latent_size=16)
+
+
+def images(n=40):
+    torch.manual_seed(1)
+    return torch.rand(n, *PROF.features.shape[1:]) * 2 - 1
+
+
+def run(tmp_path, name="stable", **kw):
+    return GANRun(PROF, config_for(name, PROF, **kw), images(), out=tmp_path / name, device=torch.device("cpu"))
+
+
+def test_a_step_changes_both_networks_and_records_the_four_numbers(tmp_path):
+    r = run(tmp_path)
+    g0 = [p.clone() for p in r.G.parameters()]
+    d0 = [p.clone() for p in r.D.parameters()]
+    row = r.train_step()
+    assert all(not torch.equal(a, b) for a, b in zip(g0, r.G.parameters()))
+    assert all(not torch.equal(a, b) for a, b in zip(d0, r.D.parameters()))
+    assert list(row) == COLUMNS and row["step"] == 1
+    assert 0 < row["D(x)"] < 1 and 0 < row["D(G(z))"] < 1 and row["D_loss"] > 0 and row["G_loss"] > 0
+
+
+def test_the_two_configs_differ_only_in_d_lr():
+    a, b = (dataclasses.asdict(config_for(n, PROF)) for n in ("collapse", "stable"))
+    assert {k for k in a if a[k] != b[k]} == {"name", "d_lr"}
+    assert a["d_lr"] == a["g_lr"] == b["g_lr"] == 10 * b["d_lr"] == 2e-4
+
+
+def test_history_csv_checkpoints_and_snapshots(tmp_path):
+    r = run(tmp_path, steps=5)
+    history = r.train(progress=False)
+    assert list(history.columns) == COLUMNS and history.step.tolist() == [1, 2, 3, 4, 5]
+    saved = pd.read_csv(tmp_path / "stable" / "history.csv")
+    assert saved.step.tolist() == [1, 2, 3, 4, 5]
+    assert sorted(r.snapshots) == [2, 4, 5] and r.snapshots[2].shape == (16, 32, 32)
+    assert set(summarize(history)) == {"D_loss", "G_loss", "D(x)", "D(G(z))"}
+
+
+def test_resume_equals_an_uninterrupted_run_bit_for_bit(tmp_path):
+    straight = run(tmp_path / "a", steps=7)
+    straight.train(progress=False)
+    first = run(tmp_path / "b", steps=4)
+    first.train(progress=False)          # "interrupted" after step 4 (checkpointed at 3 and 4)
+    resumed = run(tmp_path / "b", steps=7)
+    assert resumed.load() and resumed.step == 4
+    resumed.train(progress=False)
+    assert resumed.frame().drop(columns="seconds").equals(straight.frame().drop(columns="seconds"))
+    for a, b in zip(straight.G.state_dict().values(), resumed.G.state_dict().values()):
+        assert torch.equal(a, b)
+    for a, b in zip(straight.D.state_dict().values(), resumed.D.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_resume_refuses_another_configuration(tmp_path):
+    run(tmp_path, steps=3).train(progress=False)
+    other = GANRun(PROF, config_for("stable", PROF, steps=3, seed=5), images(), out=tmp_path / "stable")
+    with pytest.raises(ValueError, match="cannot resume.*another configuration"):
+        other.load()
+
+
+def test_a_nan_loss_stops_the_run_and_says_where(tmp_path):
+    r = run(tmp_path, steps=5)
+    r.train(steps=2, progress=False)
+    r.images[:] = float("nan")
+    with pytest.raises(TrainingDiverged, match="at step 3 .*Try smaller learning rates"):
+        r.train(progress=False)
+    assert len(r.history) == 2
+
+
+def test_warm_start_needs_the_classifier(tmp_path):
+    with pytest.raises(ValueError, match="warm_start needs"):
+        run(tmp_path, warm_start=True)
+
+
+def test_cli_smoke_profile_trains_and_resumes(tmp_path):
+    out = tmp_path / "cli"
+    cmd = [sys.executable, "-m", "helpers.train", "--config", "collapse", "--profile", "smoke", "--out", str(out)]
+    first = subprocess.run(cmd + ["--steps", "2"], capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    assert "last 20%" in first.stdout and (out / "checkpoint.pt").exists()
+    again = subprocess.run(cmd + ["--steps", "4"], capture_output=True, text=True)
+    assert again.returncode != 0 and "pass --resume" in again.stderr
+    resumed = subprocess.run(cmd + ["--steps", "4", "--resume"], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming" in resumed.stdout and pd.read_csv(out / "history.csv").step.tolist() == [1, 2, 3, 4]
