@@ -1,0 +1,29 @@
+import numpy as np
+import torch
+
+from helpers.metrics import frechet_distance, inception_score, judge
+from helpers.models import ResNet9
+
+
+def test_inception_score_is_ten_for_confident_uniform_and_one_for_constant_predictions():
+    confident = np.eye(10)[np.arange(1000) % 10] * 0.999999 + 1e-7
+    assert abs(inception_score(confident)[0] - 10) < 0.01
+    constant = np.tile(np.eye(10)[3], (1000, 1))
+    assert abs(inception_score(constant)[0] - 1) < 1e-6
+
+
+def test_frechet_distance_is_zero_for_the_same_set_and_grows_with_a_shift():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(2000, 8))
+    assert abs(frechet_distance(a, a)) < 1e-6
+    near, far = frechet_distance(a, a + 0.5), frechet_distance(a, a + 2.0)
+    assert 0 < near < far and abs(far - 8 * 4.0) < 0.5   # a shift d in every one of 8 dims adds 8 d^2
+
+
+def test_judge_reports_every_score_with_its_sample_count():
+    torch.manual_seed(0)
+    clf = ResNet9(width=4)
+    x = torch.rand(40, 3, 32, 32) * 2 - 1
+    report = judge(clf, x, x)
+    assert report["samples"] == 40 and 1 <= report["inception score"] <= 10
+    assert abs(report["Frechet distance"]) < 1e-3 and 1 <= report["classes used"] <= 10
