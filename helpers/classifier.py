@@ -214,5 +214,15 @@ def main(argv=None) -> None:
           f"; saved {config.relative(checkpoint_path(prof))}")
 
 
+
+def classifier_for(prof, ds, device=None) -> ResNet9:
+    """The digit classifier notebook 03 saved, or, if there is none yet, one trained now (same recipe)."""
+    try:
+        return load_classifier(checkpoint_path(prof), device=device)
+    except (FileNotFoundError, ValueError) as e:
+        print(f"{e}\n-> training it now")
+        return train_digit_classifier(prof, ds, device=device)[0]
+
+
 if __name__ == "__main__":
     main()

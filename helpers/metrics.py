@@ -14,6 +14,7 @@ def inception_score(probs: np.ndarray, splits: int = 10) -> tuple[float, float]:
     1 when every sample gets the same prediction; the number of classes when predictions are confident and
     spread evenly over them."""
     probs = np.asarray(probs, dtype=np.float64)
+    probs = probs[np.random.default_rng(0).permutation(len(probs))]  # splits must not follow a sorted order
     scores = []
     for part in np.array_split(probs, splits):
         marginal = part.mean(axis=0, keepdims=True)
@@ -57,3 +58,9 @@ def judge(classifier: nn.Module, images: torch.Tensor, reference: torch.Tensor) 
             "Frechet distance": frechet_distance(feats, ref_feats), "classes used": int((counts > 0).sum()),
             "largest class share": float(counts.max() / counts.sum()), "mean confidence": float(probs.max(1).mean()),
             "pixel std across samples": float(images.reshape(len(images), -1).std(0).mean())}
+
+
+def judge_run(run, classifier: nn.Module, reference: torch.Tensor, n: int = 1000, seed: int = 123) -> dict:
+    """``judge`` on ``n`` samples of a GAN run's Generator, from latent vectors fixed by ``seed``."""
+    z = torch.randn(n, run.prof.latent_size, generator=torch.Generator().manual_seed(seed))
+    return judge(classifier, run.sample(z), reference)

@@ -38,3 +38,23 @@ def start(seed: int = 0) -> Session:
     print(f"profile: {prof.name} | device: {dev} | data: {relative(root)} ({len(find_audio(root))} audio files)"
           f" | seed: {seed} | torch {torch.__version__}")
     return Session(prof, dev, root, seed)
+
+
+def live_log(title: str = "", bands: dict | None = None):
+    """A training callback for notebooks: prints D_loss, G_loss, D(x), D(G(z)) and redraws one live figure."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    from .plots import training_curves
+
+    handle = display(display_id=True)
+
+    def on_log(run) -> None:
+        row = run.history[-1]
+        print(f"[{row['step']:5d}] D_loss {row['D_loss']:.4f}  G_loss {row['G_loss']:.4f}  "
+              f"D(x) {row['D(x)']:.3f}  D(G(z)) {row['D(G(z))']:.3f}")
+        fig = training_curves(run.frame(), title, bands=bands)
+        handle.update(fig)
+        plt.close(fig)
+
+    return on_log

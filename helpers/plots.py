@@ -70,3 +70,33 @@ def confusion(ax, matrix: np.ndarray, classes, title: str = "confusion matrix"):
                     color="white" if n > matrix.max() / 2 else "black")
     ax.set(xticks=range(len(classes)), yticks=range(len(classes)), xticklabels=classes, yticklabels=classes,
            xlabel="predicted digit", ylabel="true digit", title=title)
+
+
+def training_curves(history, title: str = "", smooth: int = 25, bands: dict | None = None):
+    """D_loss and G_loss (left), D(x) and D(G(z)) (right) per step: faint raw values, bold running means.
+
+    ``bands`` (e.g. {"D_loss": (0.3, 0.8)}) are shaded: where a balanced game's losses should settle."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.4))
+    for ax, cols in ((left, ["D_loss", "G_loss"]), (right, ["D(x)", "D(G(z))"])):
+        for col, color in zip(cols, ["tab:blue", "tab:orange"]):
+            ax.plot(history.step, history[col], color=color, alpha=0.2, lw=0.6)
+            ax.plot(history.step, history[col].rolling(smooth, min_periods=1).mean(), color=color, label=col)
+            if bands and col in bands:
+                ax.axhspan(*bands[col], color=color, alpha=0.08)
+        ax.set(xlabel="step (iteration)", xlim=(0, max(1, history.step.max())))
+        ax.legend(loc="upper right", fontsize=8)
+    left.set(ylabel="BCE loss (nats)", title="losses")
+    right.set(ylabel="mean probability 'real'", ylim=(0, 1), title="D(x) on real, D(G(z)) on fake")
+    right.axhline(0.5, color="grey", ls=":", lw=1)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def samples_over_time(snapshots: dict, denormalize, f: Features, n: int = 6, rows: int = 5, title: str = ""):
+    """The same fixed latent vectors decoded at a few steps of training: rows are steps, columns samples."""
+    steps = sorted(snapshots)
+    picks = [steps[round(i)] for i in np.linspace(0, len(steps) - 1, min(rows, len(steps)))]
+    dbs = np.concatenate([denormalize(snapshots[s][:n]) for s in picks])
+    titles = [f"step {s}" if j == 0 else "" for s in picks for j in range(n)]
+    return spectrogram_grid(dbs, f, titles=titles, cols=n, suptitle=title, vmin=-80, vmax=0, size=1.6)

@@ -26,6 +26,10 @@ from .progress import tqdm
 
 # The two runs of the story differ only in D's learning rate.
 CONFIGS = {"collapse": dict(g_lr=2e-4, d_lr=2e-4), "stable": dict(g_lr=2e-4, d_lr=2e-5)}
+# What the story claims, as tests on the last 20% of a run: the nerfed game stays in these bands, and with
+# equal learning rates D wins (D_loss below 0.05, G_loss above 4).
+BANDS = {"D_loss": (0.3, 0.8), "G_loss": (0.8, 2.5)}
+COLLAPSE = {"D_loss": 0.05, "G_loss": 4.0}
 COLUMNS = ["step", "D_loss", "G_loss", "D(x)", "D(G(z))", "seconds"]
 
 
@@ -187,10 +191,27 @@ class GANRun:
         return True
 
 
+def resume_or_start(prof: cfg.Profile, config: GANConfig, images: torch.Tensor, device=None, classifier=None,
+                    out: Path | None = None) -> GANRun:
+    """A run ready to train: continued from its checkpoint when one exists (an interrupted notebook resumes)."""
+    run = GANRun(prof, config, images, out=out, device=device, classifier=classifier)
+    if run.load():
+        print(f"resuming {cfg.relative(run.out)} from step {run.step}")
+    return run
+
+
 def summarize(history: pd.DataFrame, last: float = 0.2) -> dict:
     """Mean D_loss, G_loss, D(x) and D(G(z)) over the last 20% of the steps: the run's settled balance."""
     tail = history.iloc[int(len(history) * (1 - last)):]
     return {c: float(tail[c].mean()) for c in ["D_loss", "G_loss", "D(x)", "D(G(z))"]}
+
+
+def balance_check(history: pd.DataFrame) -> dict:
+    """Whether the last 20% of a run sits in the balanced bands, or shows D's win."""
+    m = summarize(history)
+    return {"D_loss": round(m["D_loss"], 4), "G_loss": round(m["G_loss"], 4),
+            "balanced": all(lo <= m[k] <= hi for k, (lo, hi) in BANDS.items()),
+            "D won": m["D_loss"] < COLLAPSE["D_loss"] and m["G_loss"] > COLLAPSE["G_loss"]}
 
 
 def main(argv=None) -> None:

@@ -1,0 +1,93 @@
+"""Write a trained GAN's samples as audio: latent vectors -> G -> dB log-mel images -> Griffin-Lim -> WAV files.
+
+    python -m helpers.sample --checkpoint PATH --n N --out DIR [--seed S] [--n-iter K] [--data DIR]
+
+PATH is a run's ``checkpoint.pt`` or its folder.  The checkpoint holds G but not the per-mel-bin mean and std
+that mapped dB onto [-1, 1]: they are recomputed (from the feature cache, so quickly) from the data the run's
+profile reads, as training did.  A run trained on another folder (``AUDIOGAN_DATA``) needs ``--data DIR``:
+other statistics would put every mel band at the wrong level.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import soundfile
+import torch
+
+from . import config as cfg
+from .data import ensure_data
+from .dataset import AudioDataset
+from .invert import N_ITER, to_audio
+from .models import resnet9_for
+from .train import GANConfig, GANRun
+
+TRAIN_HINT = "train one with `python -m helpers.train --config stable`"
+
+
+def checkpoint_file(path: Path) -> Path:
+    """The checkpoint a path names: the file itself, or ``checkpoint.pt`` in a run folder."""
+    path = Path(path)
+    file = path / "checkpoint.pt" if path.is_dir() else path
+    if not file.is_file():
+        raise FileNotFoundError(f"no GAN checkpoint at {file}: {TRAIN_HINT}")
+    return file
+
+
+def load_run(checkpoint: Path, data: Path | None = None) -> tuple[GANRun, AudioDataset]:
+    """The run rebuilt from its checkpoint (G's weights on the CPU) and the data set whose statistics undo
+    its normalization."""
+    file = checkpoint_file(checkpoint)
+    state = torch.load(file, map_location="cpu", weights_only=True)
+    prof = cfg.profile(state["profile"])
+    ds = AudioDataset(data or ensure_data(prof), prof.features, max_files=prof.max_files, progress=False)
+    # D is built but unused: a warm-started run's D only needs a ResNet-9 of the right shape.
+    run = GANRun(prof, GANConfig(**state["config"]), ds.images, out=file.parent, device=torch.device("cpu"),
+                 classifier=resnet9_for(prof))
+    run.G.load_state_dict(state["G"])
+    return run, ds
+
+
+def write_samples(checkpoint: Path, n: int, out: Path, seed: int = 0, n_iter: int = N_ITER,
+                  data: Path | None = None) -> list[Path]:
+    """``n`` generated clips as 16-bit WAVs ``out/sample_000.wav`` ..., each ``window`` samples long, and their
+    dB images (G's output, denormalized) as float32 ``out/spectrograms.npy`` [n, n_mels, frames]."""
+    run, ds = load_run(checkpoint, data)
+    f = run.prof.features
+    z = torch.randn(n, run.prof.latent_size, generator=torch.Generator().manual_seed(seed))
+    db = ds.denormalize(run.sample(z)).astype(np.float32)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / f"sample_{i:03d}.wav" for i in range(n)]
+    for path, image in zip(paths, db):
+        soundfile.write(path, to_audio(image, f, n_iter, seed), f.sample_rate, subtype="PCM_16")
+    np.save(out / "spectrograms.npy", db)
+    return paths
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m helpers.sample", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--checkpoint", type=Path, required=True, help="a run's checkpoint.pt or its folder")
+    parser.add_argument("--n", type=int, required=True, help="how many clips")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the WAVs and spectrograms.npy")
+    parser.add_argument("--seed", type=int, default=0, help="for the latent vectors and Griffin-Lim's phases")
+    parser.add_argument("--n-iter", type=int, default=N_ITER, help="Griffin-Lim iterations")
+    parser.add_argument("--data", type=Path,
+                        help="the folder the run was trained on, for its normalization statistics "
+                             "(default: the run's profile's data folder)")
+    args = parser.parse_args(argv)
+    if args.n < 1:
+        parser.error("--n must be at least 1")
+    try:
+        paths = write_samples(args.checkpoint, args.n, args.out, args.seed, args.n_iter, args.data)
+    except FileNotFoundError as e:
+        sys.exit(f"error: {e}")
+    info, shape = soundfile.info(paths[0]), np.load(args.out / "spectrograms.npy", mmap_mode="r").shape
+    print(f"wrote {len(paths)} clips ({info.frames} samples at {info.samplerate} Hz, {info.subtype_info}) to "
+          f"{cfg.relative(args.out)}: {paths[0].name} ... {paths[-1].name}, and spectrograms.npy {list(shape)} in dB")
+
+
+if __name__ == "__main__":
+    main()

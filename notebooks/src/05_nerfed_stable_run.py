@@ -1,0 +1,72 @@
+# %% [markdown]
+# # 05 · Nerfing the detective: D learns 10 times slower
+#
+# Notebook 04 gave both networks the same learning rate and D won. The original project's fix was to
+# **"nerf" the Discriminator**: keep `g_lr = 0.0002` and give D `d_lr = 0.00002`, ten times slower. It
+# reported a balanced game, `D_loss` near 0.46 and `G_loss` near 1.30, and a Generator that learned.
+#
+# This run changes **only** `d_lr`: the same data, models, seed, batch size and number of steps as notebook 04.
+# What to look for: D(x) and D(G(z)) should stay apart but away from 1 and 0, and the losses should settle in
+# a band instead of running off. We check the balance over the **last 20%** of training, not an early window,
+# because a nerf that merely delays the collapse looks balanced for a while.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+import pandas as pd
+
+from helpers import plots
+from helpers.classifier import classifier_for
+from helpers.dataset import AudioDataset
+from helpers.metrics import judge, judge_run
+from helpers.notebook import live_log, start
+from helpers.train import BANDS, balance_check, config_for, resume_or_start, summarize
+
+s = start()
+f = s.profile.features
+ds = AudioDataset(s.data, f, max_files=s.profile.max_files, progress=False)
+config = config_for("stable", s.profile, seed=s.seed)
+config
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+run = resume_or_start(s.profile, config, ds.images, device=s.device)
+history = run.train(on_log=live_log("D nerfed: g_lr = 0.0002, d_lr = 0.00002", bands=BANDS))
+print(f"{run.step} steps, {history.seconds.sum() / 60:.1f} min of training on {s.device}")
+
+# %% [markdown]
+# ## The balance, next to the equal-LR run and the original report
+# The shaded bands in the figure above are what we call balanced: over the last 20% of the steps a mean
+# `D_loss` between 0.3 and 0.8 and a mean `G_loss` between 0.8 and 2.5. The equal-LR run of notebook 04 is
+# loaded from its checkpoint (it is trained here if notebook 04 has not been run).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+collapse = resume_or_start(s.profile, config_for("collapse", s.profile, seed=s.seed), ds.images, device=s.device)
+collapse_history = collapse.train(progress=False)
+table = pd.DataFrame({"equal LR (this project)": summarize(collapse_history),
+                      "nerfed D (this project)": summarize(history),
+                      "original: equal LR": {"D_loss": 0.0024, "G_loss": 6.68},
+                      "original: nerfed D": {"D_loss": 0.46, "G_loss": 1.30}}).round(4)
+table
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+print("nerfed run in the balanced band:", balance_check(history))
+
+# %% [markdown]
+# ## Did G learn?
+# Balanced-looking losses are not proof: in early experiments for this project, runs sat in the band while
+# every latent vector produced the same noise. So we look, and we ask the digit classifier of notebook 03.
+
+# %%
+fig = plots.samples_over_time(run.snapshots, ds.denormalize, f, title="nerfed D: fixed z over training")
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+clf = classifier_for(s.profile, ds, device="cpu")
+train_idx, test_idx = ds.split()
+real = ds.images[test_idx]
+scores = pd.DataFrame({"real held-out clips": judge(clf, real, ds.images[train_idx]),
+                       "equal-LR Generator": judge_run(collapse, clf, real),
+                       "nerfed-D Generator": judge_run(run, clf, real)}).round(3)
+scores
