@@ -64,3 +64,13 @@ def judge_run(run, classifier: nn.Module, reference: torch.Tensor, n: int = 1000
     """``judge`` on ``n`` samples of a GAN run's Generator, from latent vectors fixed by ``seed``."""
     z = torch.randn(n, run.prof.latent_size, generator=torch.Generator().manual_seed(seed))
     return judge(classifier, run.sample(z), reference)
+
+
+def nearest_distances(samples: torch.Tensor, train: torch.Tensor, batch: int = 500) -> np.ndarray:
+    """Each sample's RMS pixel distance to its nearest training image: a memorisation check.
+
+    A Generator that copies its training set has generated-to-train distances far below those of real
+    held-out clips, which are new recordings of the same digits."""
+    train = train.reshape(len(train), -1).float()
+    out = [torch.cdist(x.reshape(len(x), -1).float(), train).min(1).values for x in samples.split(batch)]
+    return (torch.cat(out) / train.shape[1] ** 0.5).numpy()

@@ -158,7 +158,7 @@ class GANRun:
         state = {"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_g": self.opt_g.state_dict(),
                  "opt_d": self.opt_d.state_dict(), "rng": self.rng.get_state(), "step": self.step,
                  "fixed_noise": self.fixed_noise, "config": dataclasses.asdict(self.config),
-                 "profile": self.prof.name, "history": {c: [r[c] for r in self.history] for c in COLUMNS},
+                 "profile": dataclasses.asdict(self.prof), "history": {c: [r[c] for r in self.history] for c in COLUMNS},
                  "snapshot_steps": list(self.snapshots),
                  "snapshots": torch.stack(list(self.snapshots.values())) if self.snapshots else torch.empty(0)}
         tmp = self.checkpoint.with_name(f".checkpoint.{os.getpid()}.tmp")
@@ -176,6 +176,8 @@ class GANRun:
             mine = {k: v for k, v in dataclasses.asdict(self.config).items() if k != "steps"}
             if {k: state["config"][k] for k in mine} != mine:   # a longer run may resume a shorter one
                 raise ValueError(f"it was made with another configuration, {state['config']}")
+            if _model_fields(state["profile"]) != _model_fields(dataclasses.asdict(self.prof)):
+                raise ValueError(f"it was made with another profile, {state['profile']}")
             self.G.load_state_dict(state["G"])
             self.D.load_state_dict(state["D"])
             self.opt_g.load_state_dict(state["opt_g"])
@@ -198,6 +200,31 @@ def resume_or_start(prof: cfg.Profile, config: GANConfig, images: torch.Tensor, 
     if run.load():
         print(f"resuming {cfg.relative(run.out)} from step {run.step}")
     return run
+
+
+def _model_fields(prof: dict) -> dict:
+    """The profile fields that shape models and data (not budgets or logging intervals)."""
+    return {k: v for k, v in prof.items() if k not in ("name", "gan_steps", "log_every", "checkpoint_every",
+                                                       "classifier_epochs")}
+
+
+def parse_overrides(pairs: list[str]) -> dict:
+    """``["d_act=relu", "d_prep_norm=true", "d_width=32"]`` -> typed profile overrides, checked by name."""
+    fields = {f.name: f.type for f in dataclasses.fields(cfg.Profile)}
+    out = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        if key not in fields or key in ("name", "features"):
+            raise ValueError(f"--set {pair}: {key!r} is not a profile field; choose from "
+                             f"{', '.join(k for k in fields if k not in ('name', 'features'))}")
+        default = getattr(cfg.PROFILES["cpu"], key)
+        if isinstance(default, bool):
+            out[key] = value.lower() in ("1", "true", "yes")
+        elif default is None or isinstance(default, int):
+            out[key] = int(value)
+        else:
+            out[key] = type(default)(value)
+    return out
 
 
 def summarize(history: pd.DataFrame, last: float = 0.2) -> dict:
@@ -225,8 +252,13 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE",
+                        help="profile overrides, e.g. d_act=relu d_prep_norm=true g_repeat_channels=true")
     args = parser.parse_args(argv)
-    prof = cfg.profile(args.profile)
+    try:
+        prof = cfg.profile(args.profile, **parse_overrides(args.set))
+    except ValueError as e:
+        parser.error(str(e))
     ds = AudioDataset(ensure_data(prof), prof.features, max_files=prof.max_files)
     run = GANRun(prof, config_for(args.config, prof, seed=args.seed, **({"steps": args.steps} if args.steps else {})),
                  ds.images, args.out)

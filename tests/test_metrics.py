@@ -33,3 +33,13 @@ def test_judge_reports_every_score_with_its_sample_count():
 def test_inception_score_does_not_depend_on_the_order_of_samples():
     sorted_by_class = np.eye(10)[np.repeat(np.arange(10), 100)] * 0.99 + 0.001
     assert inception_score(sorted_by_class)[0] > 8.5  # unshuffled splits would score 1
+
+
+def test_nearest_distances_find_copies():
+    from helpers.metrics import nearest_distances
+
+    train = torch.rand(50, 32, 32)
+    copies = train[:5] + 0.001
+    fresh = torch.rand(5, 32, 32)
+    d_copy, d_fresh = nearest_distances(copies, train), nearest_distances(fresh, train)
+    assert (d_copy < 0.01).all() and (d_fresh > 0.2).all()

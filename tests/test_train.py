@@ -96,3 +96,20 @@ def test_cli_smoke_profile_trains_and_resumes(tmp_path):
     resumed = subprocess.run(cmd + ["--steps", "4", "--resume"], capture_output=True, text=True)
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming" in resumed.stdout and pd.read_csv(out / "history.csv").step.tolist() == [1, 2, 3, 4]
+
+
+def test_profile_overrides_are_typed_and_checked():
+    from helpers.train import parse_overrides
+
+    assert parse_overrides(["d_act=relu", "d_prep_norm=true", "d_width=32", "g_repeat_channels=0"]) == \
+        dict(d_act="relu", d_prep_norm=True, d_width=32, g_repeat_channels=False)
+    with pytest.raises(ValueError, match="not a profile field"):
+        parse_overrides(["widht=3"])
+
+
+def test_resume_refuses_another_profile(tmp_path):
+    run(tmp_path, steps=3).train(progress=False)
+    other_prof = dataclasses.replace(PROF, d_act="relu")
+    other = GANRun(other_prof, config_for("stable", PROF, steps=3), images(), out=tmp_path / "stable")
+    with pytest.raises(ValueError, match="another profile"):
+        other.load()

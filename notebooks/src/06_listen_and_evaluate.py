@@ -1,0 +1,133 @@
+# %% [markdown]
+# # 06 · Listen to the GAN, and measure it
+#
+# A spectrogram GAN makes images; to hear them we must invent the phase that a log-mel image throws away.
+# And to say whether a Generator learned, looking is not enough: we score samples with the digit classifier of
+# notebook 03, as the WaveGAN paper scored its SC09 spoken digits with its own classifier (Donahue, McAuley
+# and Puckette, *Adversarial Audio Synthesis*, ICLR 2019).
+#
+# Compared here: real held-out clips (the ceiling), the equal-LR run of notebook 04 and the nerfed-D run of
+# notebook 05 (both loaded from their checkpoints, trained here if missing).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from IPython.display import Audio, display
+
+from helpers import audio, invert, plots, widgets
+from helpers.classifier import classifier_for
+from helpers.dataset import AudioDataset
+from helpers.metrics import classify, judge, nearest_distances
+from helpers.notebook import start
+from helpers.train import config_for, resume_or_start
+
+s = start()
+f = s.profile.features
+ds = AudioDataset(s.data, f, max_files=s.profile.max_files, progress=False)
+train_idx, test_idx = ds.split()
+runs = {name: resume_or_start(s.profile, config_for(name, s.profile, seed=s.seed), ds.images, device=s.device)
+        for name in ("collapse", "stable")}
+for run in runs.values():
+    run.train(progress=False)
+clf = classifier_for(s.profile, ds, device="cpu")
+
+# %% [markdown]
+# ## From a spectrogram back to sound
+# Undo the normalization (back to dB), dB to mel power, mel power to a linear-frequency spectrogram (a small
+# non-negative fit), then Griffin-Lim (Griffin and Lim, 1984): start from random phases and alternate between
+# the signal's STFT and the target magnitudes until they agree. First a real clip, there and back again:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+i = test_idx[len(test_idx) // 2]
+original = audio.load(s.data / ds.files.path[i], f.sample_rate)
+trip = invert.round_trip(original, f)
+print(f"{ds.files.path[i]}: spectral convergence {trip['spectral_convergence']:.3f}, "
+      f"log-mel error {trip['log_mel_mae_db']:.2f} dB (bound {invert.BOUND})")
+print("original:")
+display(Audio(original, rate=f.sample_rate))
+print("its 32 x 32 log-mel image, inverted:")
+display(Audio(invert.to_audio(ds.db[i], f), rate=f.sample_rate))
+
+# %% [markdown]
+# The inverted clip keeps the words but sounds buzzy and metallic: 32 mel bands average away the harmonics,
+# and Griffin-Lim's phase is a guess. That is the ceiling for anything the GAN makes.
+#
+# ## Real, equal-LR and nerfed, side by side
+# Four samples of each, spectrograms on top and players below.
+
+# %%
+z = torch.randn(4, s.profile.latent_size, generator=torch.Generator().manual_seed(7))
+rows = {"real": ds.db[test_idx[:: max(1, len(test_idx) // 4)][:4]],
+        "equal LR": ds.denormalize(runs["collapse"].sample(z)),
+        "nerfed D": ds.denormalize(runs["stable"].sample(z))}
+fig = plots.spectrogram_grid(np.concatenate(list(rows.values())), f, cols=4, vmin=-80, vmax=0,
+                             titles=[name if j == 0 else "" for name in rows for j in range(4)],
+                             suptitle="real held-out clips, equal-LR Generator, nerfed-D Generator")
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+for name, dbs in rows.items():
+    print(name)
+    display(*[Audio(invert.to_audio(db, f), rate=f.sample_rate) for db in dbs])
+
+# %% [markdown]
+# ## The scores
+# All from the digit classifier, on `n` samples each (`n` is in the table):
+# - **Inception Score** (Salimans et al. 2016): exp of the mean KL divergence between the classifier's
+#   prediction for a sample and its average prediction, over 10 splits. 1 if every sample looks like the same
+#   digit, up to 10 if samples are confidently and evenly spread over the digits.
+# - **Fréchet distance** in the classifier's penultimate features (the FID recipe, Heusel et al. 2017): how far
+#   the generated feature distribution is from the real one. Real training clips against real held-out clips
+#   give the floor.
+# - **Classes used**, **largest class share** and **mean confidence**: a collapsed Generator shows up as one
+#   or two classes.
+# - **Memorisation**: each sample's distance to its nearest training image, against the same for real
+#   held-out clips.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+n = 1000 if s.profile.name != "smoke" else 40
+zs = torch.randn(n, s.profile.latent_size, generator=torch.Generator().manual_seed(123))
+samples = {"real held-out clips": ds.images[test_idx], "equal LR": runs["collapse"].sample(zs)[:, 0],
+           "nerfed D": runs["stable"].sample(zs)[:, 0]}
+train = ds.images[train_idx]
+table = {}
+for name, x in samples.items():
+    reference = train if name.startswith("real") else ds.images[test_idx]
+    table[name] = {**judge(clf, x, reference),
+                   "median distance to nearest training image": float(np.median(nearest_distances(x, train)))}
+table = pd.DataFrame(table)
+table.round(3)
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(12, 3), sharey=True)
+for ax, (name, x) in zip(axes, samples.items()):
+    probs, _ = classify(clf, x)
+    counts = np.bincount(probs.argmax(1), minlength=len(ds.classes))
+    ax.bar(ds.classes, counts / counts.sum(), color="tab:blue")
+    ax.set(title=f"{name} (n = {len(x)})", xlabel="predicted digit")
+axes[0].set_ylabel("share of samples")
+fig.suptitle("what the digit classifier hears in each set")
+fig.tight_layout()
+
+# %% [markdown]
+# ## Explore the latent space
+# Walk from one latent vector z0 to another z1 along a great circle (spherical interpolation keeps every point
+# at the typical distance from the origin of a 100-dimensional Gaussian). The strip below is the walk; in a
+# live notebook, the slider under it lets you stop anywhere and listen.
+
+# %%
+z0, z1 = torch.randn(2, s.profile.latent_size, generator=torch.Generator().manual_seed(11))
+fig = widgets.static_strip(runs["stable"], ds.denormalize, f, z0, z1, title="nerfed-D Generator from z0 to z1")
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+widgets.explorer(runs["stable"], ds.denormalize, f, z0, z1)
+
+# %% [markdown]
+# `python -m helpers.sample --checkpoint runs/gan_cpu_stable_seed0 --n 16 --out runs/samples` writes such
+# samples as WAV files plus their spectrograms as one `.npy`, to take elsewhere.
