@@ -110,3 +110,8 @@ def relative(path: Path) -> str:
         return str(path.relative_to(REPO))
     except ValueError:
         return str(path)
+
+
+def profile_from_dict(d: dict) -> Profile:
+    """The profile saved in a checkpoint (``dataclasses.asdict`` of it) rebuilt, overrides included."""
+    return Profile(**{**d, "features": Features(**d["features"])})

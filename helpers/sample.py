@@ -41,7 +41,7 @@ def load_run(checkpoint: Path, data: Path | None = None) -> tuple[GANRun, AudioD
     its normalization."""
     file = checkpoint_file(checkpoint)
     state = torch.load(file, map_location="cpu", weights_only=True)
-    prof = cfg.profile(state["profile"])
+    prof = cfg.profile_from_dict(state["profile"])
     ds = AudioDataset(data or ensure_data(prof), prof.features, max_files=prof.max_files, progress=False)
     # D is built but unused: a warm-started run's D only needs a ResNet-9 of the right shape.
     run = GANRun(prof, GANConfig(**state["config"]), ds.images, out=file.parent, device=torch.device("cpu"),
