@@ -12,6 +12,7 @@ import argparse
 import dataclasses
 import math
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,6 +226,31 @@ def parse_overrides(pairs: list[str]) -> dict:
         else:
             out[key] = type(default)(value)
     return out
+
+
+def extended(run: GANRun, steps: int, progress: bool = True) -> GANRun:
+    """The same run continued to ``steps`` in its own folder (``<out>_<steps>``), leaving the original intact.
+
+    Resuming is exact, so this equals a run trained for ``steps`` from the start."""
+    longer = GANRun(run.prof, dataclasses.replace(run.config, steps=steps), run.images, device=run.device,
+                    out=run.out.with_name(f"{run.out.name}_{steps}"))
+    if not longer.load():
+        longer.out.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(run.checkpoint, longer.checkpoint)
+        longer.load()
+    longer.train(progress=progress)
+    return longer
+
+
+def seed_study(prof: cfg.Profile, seeds, images: torch.Tensor, device=None, names=("collapse", "stable")):
+    """Both configurations for several seeds (each trained once, then loaded): how often each band holds."""
+    rows = []
+    for name in names:
+        for seed in seeds:
+            run = resume_or_start(prof, config_for(name, prof, seed=seed), images, device=device)
+            run.train(progress=False)
+            rows.append({"config": name, "seed": seed, **balance_check(run.frame())})
+    return pd.DataFrame(rows)
 
 
 def summarize(history: pd.DataFrame, last: float = 0.2) -> dict:

@@ -101,3 +101,18 @@ def test_ensure_data_makes_the_smoke_set_once(tmp_path, monkeypatch):
     stamp = {p: p.stat().st_mtime_ns for p in find_audio(root)}
     data.ensure_data(profile("smoke"))
     assert stamp == {p: p.stat().st_mtime_ns for p in find_audio(root)}
+
+
+def test_ensure_data_fills_an_empty_data_folder_with_the_built_in_set(tmp_path, monkeypatch):
+    from helpers import config
+    from helpers.config import profile
+
+    monkeypatch.setattr(config, "REPO", tmp_path)
+    monkeypatch.setattr(data, "REPO", tmp_path)
+    monkeypatch.delenv("AUDIOGAN_DATA", raising=False)
+    real_fetch = data.fetch_digits
+    monkeypatch.setattr(data, "fetch_digits", lambda out: real_fetch(out, speakers=2, takes=1, progress=False))
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "README.md").write_text("tracked")
+    root = data.ensure_data(profile("cpu"))
+    assert root == tmp_path / "data" and len(find_audio(root / "spoken_digits")) == 20

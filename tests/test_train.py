@@ -113,3 +113,24 @@ def test_resume_refuses_another_profile(tmp_path):
     other = GANRun(other_prof, config_for("stable", PROF, steps=3), images(), out=tmp_path / "stable")
     with pytest.raises(ValueError, match="another profile"):
         other.load()
+
+
+def test_extended_run_equals_a_longer_run_and_keeps_the_original(tmp_path):
+    from helpers.train import extended
+
+    short = run(tmp_path / "a", steps=3)
+    short.train(progress=False)
+    longer = extended(short, 6, progress=False)
+    straight = run(tmp_path / "b", steps=6)
+    straight.train(progress=False)
+    assert longer.step == 6 and short.step == 3 and longer.out != short.out
+    assert longer.frame().drop(columns="seconds").equals(straight.frame().drop(columns="seconds"))
+
+
+def test_seed_study_reports_each_band(tmp_path, monkeypatch):
+    from helpers.train import seed_study
+
+    monkeypatch.setenv("AUDIOGAN_RUNS", str(tmp_path))
+    table = seed_study(dataclasses.replace(PROF, gan_steps=2), [0, 1], images(), device=torch.device("cpu"))
+    assert table[["config", "seed"]].values.tolist() == [["collapse", 0], ["collapse", 1], ["stable", 0], ["stable", 1]]
+    assert {"balanced", "D won", "D_loss", "G_loss"} <= set(table.columns)
