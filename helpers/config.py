@@ -52,7 +52,7 @@ class Profile:
     g_width: int = 64                 # DCGAN's ngf: channels of the Generator's last hidden layer
     d_width: int = 16                 # ResNet-9 width; 64 is David Page's full network
     d_act: str = "leaky"              # ResNet-9 activation: "relu" (Page) or "leaky" (DCGAN's D); see notebook 03
-    d_prep_norm: bool = False         # BatchNorm on ResNet-9's input layer (Page: yes; DCGAN's D: no)
+    d_prep_norm: bool = True          # BatchNorm on ResNet-9's input layer (Page: yes; DCGAN's D: no); docs/experiments.md
     g_repeat_channels: bool = False   # Generator makes 1 channel and copies it, like the dataset's 3 channels
     batch_size: int = 64
     classifier_epochs: int = 12

@@ -5,6 +5,7 @@ its fakes (the non-saturating loss of Goodfellow et al. 2014). Every step's D_lo
 go into a history; checkpoints are atomic, and a resumed run equals an uninterrupted one on the CPU.
 
     python -m helpers.train --config collapse|stable [--profile P] [--steps N] [--seed S] [--out DIR] [--resume]
+    python -m helpers.train --summarize runs/    # a table of finished runs and their balance
 """
 from __future__ import annotations
 
@@ -259,6 +260,12 @@ def summarize(history: pd.DataFrame, last: float = 0.2) -> dict:
     return {c: float(tail[c].mean()) for c in ["D_loss", "G_loss", "D(x)", "D(G(z))"]}
 
 
+def window(history: pd.DataFrame, start: int, stop: int) -> dict:
+    """Mean D_loss, G_loss, D(x) and D(G(z)) over steps ``start`` < step <= ``stop``: a snapshot of one phase."""
+    part = history[(history.step > start) & (history.step <= stop)]
+    return {c: float(part[c].mean()) for c in ["D_loss", "G_loss", "D(x)", "D(G(z))"]}
+
+
 def balance_check(history: pd.DataFrame) -> dict:
     """Whether the last 20% of a run sits in the balanced bands, or shows D's win."""
     m = summarize(history)
@@ -267,12 +274,27 @@ def balance_check(history: pd.DataFrame) -> dict:
             "D won": m["D_loss"] < COLLAPSE["D_loss"] and m["G_loss"] > COLLAPSE["G_loss"]}
 
 
+def summarize_runs(root: Path) -> pd.DataFrame:
+    """One row per run folder under ``root``: what differs from the cpu profile, its config, and its balance."""
+    base = _model_fields(dataclasses.asdict(cfg.PROFILES["cpu"]))
+    rows = []
+    for ckpt in sorted(Path(root).glob("*/checkpoint.pt")):
+        state = torch.load(ckpt, map_location="cpu", weights_only=True)
+        changed = {k: v for k, v in _model_fields(state["profile"]).items() if base.get(k) != v}
+        history = pd.read_csv(ckpt.parent / "history.csv")
+        rows.append({"run": ckpt.parent.name, "changed": ", ".join(f"{k}={v}" for k, v in changed.items()) or "-",
+                     "config": state["config"]["name"], "seed": state["config"]["seed"], "steps": state["step"],
+                     **balance_check(history)})
+    return pd.DataFrame(rows)
+
+
 def main(argv=None) -> None:
     from .data import ensure_data
     from .dataset import AudioDataset
 
     parser = argparse.ArgumentParser(prog="python -m helpers.train", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--config", choices=list(CONFIGS), required=True)
+    parser.add_argument("--config", choices=list(CONFIGS))
+    parser.add_argument("--summarize", type=Path, metavar="DIR", help="print a table of the runs under DIR and exit")
     parser.add_argument("--profile", choices=list(cfg.PROFILES))
     parser.add_argument("--steps", type=int)
     parser.add_argument("--seed", type=int, default=0)
@@ -281,6 +303,11 @@ def main(argv=None) -> None:
     parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE",
                         help="profile overrides, e.g. d_act=relu d_prep_norm=true g_repeat_channels=true")
     args = parser.parse_args(argv)
+    if args.summarize:
+        print(summarize_runs(args.summarize).to_string(index=False))
+        return
+    if not args.config:
+        parser.error("--config is required (collapse or stable)")
     try:
         prof = cfg.profile(args.profile, **parse_overrides(args.set))
     except ValueError as e:

@@ -134,3 +134,13 @@ def test_seed_study_reports_each_band(tmp_path, monkeypatch):
     table = seed_study(dataclasses.replace(PROF, gan_steps=2), [0, 1], images(), device=torch.device("cpu"))
     assert table[["config", "seed"]].values.tolist() == [["collapse", 0], ["collapse", 1], ["stable", 0], ["stable", 1]]
     assert {"balanced", "D won", "D_loss", "G_loss"} <= set(table.columns)
+
+
+def test_summarize_runs_lists_each_run_with_what_it_changed(tmp_path):
+    from helpers.train import summarize_runs
+
+    GANRun(dataclasses.replace(PROF, d_act="relu"), config_for("collapse", PROF, steps=2), images(),
+           out=tmp_path / "relu").train(progress=False)
+    table = summarize_runs(tmp_path)
+    assert table.run.tolist() == ["relu"] and "d_act=relu" in table.changed[0]
+    assert table.steps[0] == 2 and table.config[0] == "collapse"

@@ -33,6 +33,9 @@ run = resume_or_start(s.profile, config, ds.images, device=s.device)
 history = run.train(on_log=live_log("D nerfed: g_lr = 0.0002, d_lr = 0.00002", bands=BANDS))
 print(f"{run.step} steps, {history.seconds.sum() / 60:.1f} min of training on {s.device}")
 
+# %%
+fig = plots.training_curves(history, "D nerfed: g_lr = 0.0002, d_lr = 0.00002", bands=BANDS)
+
 # %% [markdown]
 # ## The balance, next to the equal-LR run and the original report
 # The shaded bands in the figure above are what we call balanced: over the last 20% of the steps a mean
