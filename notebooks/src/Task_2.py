@@ -45,7 +45,7 @@ print(f"D: {count_parameters(D):,} parameters, {s.profile.features.shape} -> 1 l
 # %%
 config = config_for("stable", s.profile, seed=s.seed)
 print(f"g_lr = {config.g_lr}, d_lr = {config.d_lr} (D learns {config.g_lr / config.d_lr:.0f}x slower), "
-      f"betas {config.betas}, batch {s.profile.batch_size}, {config.steps} steps, seed {config.seed}")
+      f"betas {config.betas}, seed {config.seed}")
 
 # %% [markdown]
 # ## 4. Train, printing D_loss and G_loss
@@ -55,6 +55,7 @@ print(f"g_lr = {config.g_lr}, d_lr = {config.d_lr} (D learns {config.g_lr / conf
 
 # %%
 # NBVAL_IGNORE_OUTPUT
+print(f"batch {s.profile.batch_size}, {config.steps} steps ({s.profile.name} profile)")
 run = resume_or_start(s.profile, config, ds.images, device=s.device)
 history = run.train()
 for row in history.iloc[s.profile.log_every - 1 :: s.profile.log_every].itertuples():
