@@ -46,13 +46,12 @@ def live_log(title: str = "", bands: dict | None = None):
     from IPython.display import display
 
     from .plots import training_curves
+    from .train import log_line
 
     handle = display(display_id=True)
 
     def on_log(run) -> None:
-        row = run.history[-1]
-        print(f"[{row['step']:5d}] D_loss {row['D_loss']:.4f}  G_loss {row['G_loss']:.4f}  "
-              f"D(x) {row['D(x)']:.3f}  D(G(z)) {row['D(G(z))']:.3f}")
+        print(log_line(run.history[-1]))
         fig = training_curves(run.frame(), title, bands=bands)
         handle.update(fig)
         plt.close(fig)

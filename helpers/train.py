@@ -256,8 +256,8 @@ def seed_study(prof: cfg.Profile, seeds, images: torch.Tensor, device=None, name
 
 def summarize(history: pd.DataFrame, last: float = 0.2) -> dict:
     """Mean D_loss, G_loss, D(x) and D(G(z)) over the last 20% of the steps: the run's settled balance."""
-    tail = history.iloc[int(len(history) * (1 - last)):]
-    return {c: float(tail[c].mean()) for c in ["D_loss", "G_loss", "D(x)", "D(G(z))"]}
+    steps = int(history.step.max()) if len(history) else 0
+    return window(history, int(steps * (1 - last)), steps)
 
 
 def window(history: pd.DataFrame, start: int, stop: int) -> dict:
@@ -319,11 +319,12 @@ def main(argv=None) -> None:
         parser.error(f"{cfg.relative(run.checkpoint)} exists: pass --resume to continue it, or another --out")
     if args.resume and run.load():
         print(f"resuming {cfg.relative(run.out)} at step {run.step}")
-    history = run.train(on_log=lambda r: print(_log_line(r.history[-1]), flush=True))
+    history = run.train(on_log=lambda r: print(log_line(r.history[-1]), flush=True))
     print("last 20%:", {k: round(v, 4) for k, v in summarize(history).items()}, "| saved", cfg.relative(run.out))
 
 
-def _log_line(row: dict) -> str:
+def log_line(row: dict) -> str:
+    """One step's four numbers, as the terminal and the notebooks print them."""
     return (f"[{row['step']:5d}] D_loss {row['D_loss']:.4f}  G_loss {row['G_loss']:.4f}  "
             f"D(x) {row['D(x)']:.3f}  D(G(z)) {row['D(G(z))']:.3f}")
 
