@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/0*.ipynb)) $(wildcard notebooks/Task_2.ipynb)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
-.PHONY: test unit notebooks run lab data fsdd clean
+.PHONY: test unit notebooks run sweep lab data fsdd clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ run: $(STAMP)  ## execute the whole series headless, in place, in the profile th
 	  echo "== $$nb"; \
 	  AUDIOGAN_PLAIN_PROGRESS=1 $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=-1 "$$nb" || exit 1; \
 	done
+
+sweep: $(STAMP)  ## notebook 07's runs from a terminal, two at a time; an interrupted sweep resumes
+	$(PY) -m helpers.sweep
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab

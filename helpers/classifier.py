@@ -16,7 +16,7 @@ from torch import nn
 from .progress import tqdm
 
 from . import config
-from .models import ResNet9
+from .models import ResNet9, resnet9_for
 
 MAKE_IT = "run notebooks/03_resnet9_discriminator.ipynb (or `python -m helpers.classifier`) to train and save one"
 
@@ -218,7 +218,12 @@ def main(argv=None) -> None:
 def classifier_for(prof, ds, device=None) -> ResNet9:
     """The digit classifier notebook 03 saved, or, if there is none yet, one trained now (same recipe)."""
     try:
-        return load_classifier(checkpoint_path(prof), device=device)
+        model = load_classifier(checkpoint_path(prof), device=device)
+        wanted = resnet9_for(prof).config
+        if model.config != wanted:
+            raise ValueError(f"{config.relative(checkpoint_path(prof))} holds a ResNet-9 with {model.config}, "
+                             f"but the {prof.name} profile now asks for {wanted}")
+        return model
     except (FileNotFoundError, ValueError) as e:
         print(f"{e}\n-> training it now")
         return train_digit_classifier(prof, ds, device=device)[0]

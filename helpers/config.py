@@ -51,22 +51,23 @@ class Profile:
     latent_size: int = 100
     g_width: int = 64                 # DCGAN's ngf: channels of the Generator's last hidden layer
     d_width: int = 16                 # ResNet-9 width; 64 is David Page's full network
-    d_act: str = "leaky"              # ResNet-9 activation: "relu" (Page) or "leaky" (DCGAN's D); see notebook 03
+    d_act: str = "relu"               # ResNet-9 activation: "relu" (Page) or "leaky" (DCGAN's D); docs/experiments.md
     d_prep_norm: bool = True          # BatchNorm on ResNet-9's input layer (Page: yes; DCGAN's D: no); docs/experiments.md
     g_repeat_channels: bool = False   # Generator makes 1 channel and copies it, like the dataset's 3 channels
     batch_size: int = 64
     classifier_epochs: int = 12
     gan_steps: int = 1200
+    sweep_steps: int = 400            # per run of notebook 07's sweep (36 runs: about an hour on 2 cores)
     log_every: int = 50
     checkpoint_every: int = 200
 
 
 PROFILES = {
-    "smoke": Profile("smoke", max_files=60, batch_size=16, classifier_epochs=1, gan_steps=4, log_every=2,
-                     checkpoint_every=2),
+    "smoke": Profile("smoke", max_files=60, batch_size=16, classifier_epochs=1, gan_steps=4, sweep_steps=2,
+                     log_every=2, checkpoint_every=2),
     "cpu": Profile("cpu"),
     "gpu": Profile("gpu", features=Features(hop=64, n_mels=64), d_width=64, classifier_epochs=20,
-                   gan_steps=4000, log_every=100, checkpoint_every=500),
+                   gan_steps=4000, sweep_steps=2000, log_every=100, checkpoint_every=500),
 }
 
 

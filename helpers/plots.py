@@ -100,3 +100,30 @@ def samples_over_time(snapshots: dict, denormalize, f: Features, n: int = 6, row
     dbs = np.concatenate([denormalize(snapshots[s][:n]) for s in picks])
     titles = [f"step {s}" if j == 0 else "" for s in picks for j in range(n)]
     return spectrogram_grid(dbs, f, titles=titles, cols=n, suptitle=title, vmin=-80, vmax=0, size=1.6)
+
+
+def balance_map(table, bands: dict, best: float | None = None, title: str = ""):
+    """The sweep over ``g_lr / d_lr``: last-20% losses (left) and Inception Score (right) against the ratio.
+
+    Dots are seeds, lines their means; shaded bands are the balanced zone; ``best`` is marked on both panels."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
+    ratios = table.ratio.astype(float)
+    means = table.assign(ratio=ratios).groupby("ratio")[["D_loss", "G_loss", "IS"]].mean()
+    for col, color in (("D_loss", "tab:blue"), ("G_loss", "tab:orange")):
+        left.scatter(ratios, table[col], color=color, alpha=0.45, s=18)
+        left.plot(means.index, means[col], color=color, marker="o", label=f"{col} (mean of seeds)")
+        left.axhspan(*bands[col], color=color, alpha=0.08)
+    left.set(xscale="log", yscale="log", ylabel="mean over the last 20% of steps", title="the balance")
+    right.scatter(ratios, table.IS, color="tab:green", alpha=0.45, s=18)
+    right.plot(means.index, means.IS, color="tab:green", marker="o", label="mean of seeds")
+    right.set(xscale="log", ylabel="Inception Score (1 = one class; real clips ~5)", title="what G learned")
+    for ax in (left, right):
+        ax.set_xlabel("g_lr / d_lr   (<1: D faster, 1: equal, >1: D nerfed)")
+        ax.set_xticks(sorted(set(ratios)), [f"{r:g}" for r in sorted(set(ratios))])
+        ax.minorticks_off()
+        if best is not None:
+            ax.axvline(best, color="grey", ls="--", lw=1)
+        ax.legend(fontsize=8, loc="best")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -47,6 +47,12 @@ class GANConfig:
     steps: int = 1200
     warm_start: bool = False                    # D's trunk from the digit classifier of notebook 03
     n_fixed: int = 16                           # fixed latent vectors whose samples are kept over time
+    # The stabilizers of notebook 07, all off by default; each changes one thing in D's step.
+    real_label: float = 1.0      # 0.9: one-sided label smoothing (Salimans et al. 2016)
+    instance_noise: float = 0.0  # sigma of Gaussian noise on D's inputs, annealed to 0 (Sonderby et al. 2017)
+    spectral_norm: bool = False  # spectral normalization of D's conv and linear weights (Miyato et al. 2018)
+    r1_gamma: float = 0.0        # R1 gradient penalty on real images (Mescheder, Geiger & Nowozin 2018)
+    d_every: int = 1             # D learns on every k-th step only: fewer D updates per G update
 
 
 def config_for(name: str, prof: cfg.Profile, **overrides) -> GANConfig:
@@ -74,33 +80,46 @@ class GANRun:
         if config.warm_start and classifier is None:
             raise ValueError("warm_start needs the trained digit classifier (notebook 03)")
         self.D = as_discriminator(base.to(self.device), warm_start=config.warm_start)
+        if config.spectral_norm:
+            spectral_normalize(self.D)
         self.opt_g = torch.optim.Adam(self.G.parameters(), config.g_lr, betas=config.betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), config.d_lr, betas=config.betas)
         self.loss = nn.BCEWithLogitsLoss()
         self.rng = torch.Generator().manual_seed(config.seed)   # batches and noise: one stream, saved
         self.fixed_noise = torch.randn(config.n_fixed, prof.latent_size, generator=self.rng)
+        self.noise_rng = torch.Generator().manual_seed(config.seed + 1)   # instance noise only: batches unchanged
         self.step, self.history, self.snapshots = 0, [], {}
 
     # --- one iteration ---------------------------------------------------------------------------------
     def train_step(self) -> dict:
         """D on a real and a fake batch, then G; returns this step's row of the history."""
         start = time.perf_counter()
-        b = self.prof.batch_size
+        c, b = self.config, self.prof.batch_size
         idx = torch.randint(len(self.images), (b,), generator=self.rng)
         z = torch.randn(b, self.prof.latent_size, generator=self.rng).to(self.device)
         real = self.images[idx.to(self.device)].unsqueeze(1).expand(-1, 3, -1, -1)
         ones, zeros = torch.ones(b, device=self.device), torch.zeros(b, device=self.device)
+        sigma = c.instance_noise * max(0.0, 1 - self.step / c.steps)   # annealed linearly to 0
 
-        self.D.zero_grad(set_to_none=True)
-        d_real = self.D(real)
+        learn_d = self.step % c.d_every == 0
         fake = self.G(z)
-        d_fake = self.D(fake.detach())
-        d_loss = self.loss(d_real, ones) + self.loss(d_fake, zeros)   # summed, as in the DCGAN tutorial
-        d_loss.backward()
-        self.opt_d.step()
+        self.D.zero_grad(set_to_none=True)
+        with torch.enable_grad() if learn_d else torch.no_grad():   # D's losses are recorded either way
+            real_in = self._noisy(real, sigma).requires_grad_(learn_d and c.r1_gamma > 0)
+            d_real = self.D(real_in)
+            d_fake = self.D(self._noisy(fake.detach(), sigma))
+            d_loss = self.loss(d_real, ones) + self.loss(d_fake, zeros)   # summed, as in the DCGAN tutorial
+        if learn_d:
+            objective = d_loss if c.real_label == 1 else \
+                self.loss(d_real, ones * c.real_label) + self.loss(d_fake, zeros)
+            if c.r1_gamma:
+                grad, = torch.autograd.grad(d_real.sum(), real_in, create_graph=True)
+                objective = objective + c.r1_gamma / 2 * grad.pow(2).sum(dim=(1, 2, 3)).mean()
+            objective.backward()
+            self.opt_d.step()
 
         self.G.zero_grad(set_to_none=True)
-        g_loss = self.loss(self.D(fake), ones)                        # non-saturating: make D say "real"
+        g_loss = self.loss(self.D(self._noisy(fake, sigma)), ones)       # non-saturating: make D say "real"
         g_loss.backward()
         self.opt_g.step()
 
@@ -134,6 +153,10 @@ class GANRun:
                     self.save()
         return self.frame()
 
+    def _noisy(self, x: torch.Tensor, sigma: float) -> torch.Tensor:
+        """``x`` plus instance noise of standard deviation ``sigma`` (none when it is 0)."""
+        return x + (sigma * torch.randn(x.shape, generator=self.noise_rng)).to(self.device) if sigma else x
+
     @torch.no_grad()
     def sample(self, z: torch.Tensor) -> torch.Tensor:
         """G's images for latent vectors ``z`` in eval mode (BatchNorm running statistics)."""
@@ -158,7 +181,8 @@ class GANRun:
         """Everything a resume needs, written atomically (temporary file, then rename), plus history.csv."""
         self.out.mkdir(parents=True, exist_ok=True)
         state = {"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_g": self.opt_g.state_dict(),
-                 "opt_d": self.opt_d.state_dict(), "rng": self.rng.get_state(), "step": self.step,
+                 "opt_d": self.opt_d.state_dict(), "rng": self.rng.get_state(), "noise_rng": self.noise_rng.get_state(),
+                 "step": self.step,
                  "fixed_noise": self.fixed_noise, "config": dataclasses.asdict(self.config),
                  "profile": dataclasses.asdict(self.prof), "history": {c: [r[c] for r in self.history] for c in COLUMNS},
                  "snapshot_steps": list(self.snapshots),
@@ -176,7 +200,8 @@ class GANRun:
         try:
             state = torch.load(self.checkpoint, map_location=self.device, weights_only=True)
             mine = {k: v for k, v in dataclasses.asdict(self.config).items() if k != "steps"}
-            if {k: state["config"][k] for k in mine} != mine:   # a longer run may resume a shorter one
+            theirs = {**dataclasses.asdict(GANConfig()), **state["config"]}   # older checkpoints: defaults
+            if {k: theirs[k] for k in mine} != mine:   # a longer run may resume a shorter one
                 raise ValueError(f"it was made with another configuration, {state['config']}")
             if _model_fields(state["profile"]) != _model_fields(dataclasses.asdict(self.prof)):
                 raise ValueError(f"it was made with another profile, {state['profile']}")
@@ -188,11 +213,22 @@ class GANRun:
             raise ValueError(f"cannot resume from {self.checkpoint}: {e}. Delete the folder to start over, "
                              f"or pass another --out.") from None
         self.rng.set_state(state["rng"])
+        if "noise_rng" in state:
+            self.noise_rng.set_state(state["noise_rng"])
         self.fixed_noise, self.step = state["fixed_noise"].cpu(), state["step"]
         h = state["history"]
         self.history = [dict(zip(COLUMNS, values)) for values in zip(*(h[c] for c in COLUMNS))]
         self.snapshots = dict(zip(state["snapshot_steps"], state["snapshots"].cpu()))
         return True
+
+
+def spectral_normalize(d: nn.Module) -> nn.Module:
+    """Every conv and linear weight of ``d`` divided by its largest singular value (one power iteration a
+    step), so D is roughly 1-Lipschitz layer by layer (Miyato et al. 2018); BatchNorm is left as it is."""
+    for module in list(d.modules()):
+        if isinstance(module, (nn.Conv2d, nn.Linear)):
+            nn.utils.parametrizations.spectral_norm(module)
+    return d
 
 
 def resume_or_start(prof: cfg.Profile, config: GANConfig, images: torch.Tensor, device=None, classifier=None,
@@ -206,8 +242,8 @@ def resume_or_start(prof: cfg.Profile, config: GANConfig, images: torch.Tensor, 
 
 def _model_fields(prof: dict) -> dict:
     """The profile fields that shape models and data (not budgets or logging intervals)."""
-    return {k: v for k, v in prof.items() if k not in ("name", "gan_steps", "log_every", "checkpoint_every",
-                                                       "classifier_epochs")}
+    return {k: v for k, v in prof.items() if k not in ("name", "gan_steps", "sweep_steps", "log_every",
+                                                       "checkpoint_every", "classifier_epochs")}
 
 
 def parse_overrides(pairs: list[str]) -> dict:

@@ -85,3 +85,20 @@ def test_unusable_checkpoint_is_one_clear_error(tmp_path, content):
         load_classifier(path, device="cpu")
     message = str(error.value)
     assert str(path) in message and "delete it" in message and "\n" not in message
+
+
+def test_classifier_for_retrains_when_the_saved_network_no_longer_fits_the_profile(monkeypatch, capsys):
+    """A classifier saved before the profile changed (say, LeakyReLU then ReLU) is not silently reused."""
+    import helpers.classifier as c
+    from helpers import config
+
+    prof = config.profile("smoke")
+    stale = ResNet9(width=prof.d_width, act="leaky" if prof.d_act == "relu" else "relu")
+    save_checkpoint(stale, c.checkpoint_path(prof))
+    retrained = ResNet9(width=prof.d_width, act=prof.d_act, prep_norm=prof.d_prep_norm)
+    monkeypatch.setattr(c, "train_digit_classifier", lambda *a, **k: (retrained, None, None))
+    assert c.classifier_for(prof, ds=None, device="cpu") is retrained
+    assert "now asks for" in capsys.readouterr().out
+    save_checkpoint(retrained, c.checkpoint_path(prof))            # a fitting one is loaded, not retrained
+    monkeypatch.setattr(c, "train_digit_classifier", lambda *a, **k: pytest.fail("retrained a fitting classifier"))
+    assert c.classifier_for(prof, ds=None, device="cpu").config == retrained.config

@@ -91,14 +91,19 @@ pd.DataFrame({"real held-out clips": judge(clf, real, ds.images[train_idx]),
 # classifier, trained by the same optimizer at the same speed as a Generator that must learn to *draw* speech
 # from nothing. BatchNorm on its very first layer helps it further: D sees statistics of a whole batch, and a
 # batch of fakes gives itself away long before any single fake looks wrong (without that BatchNorm, D never
-# won outright in our search: docs/experiments.md). Once D's logits are large, `sigmoid` saturates: D(G(z))
+# won outright in our search, and with LeakyReLU instead of ReLU the Generator came back more often:
+# docs/experiments.md). Once D's logits are large, `sigmoid` saturates: D(G(z))
 # is almost exactly 0 for every fake.
 #
 # ## What we learned (this run: seed 0, cpu profile, FSDD)
-# - **D wins at once.** Within 100 steps D(x) is about 1 and D(G(z)) about 0; over steps 101-300 the mean
-#   `D_loss` was 0.0046 and `G_loss` 6.64, next to the original report's 0.0024 and 6.68. The original's
+# - **D wins at once.** Its 10-step mean `D_loss` is below 0.05 by step 34; over steps 101-300 the mean
+#   `D_loss` was 0.0046 and `G_loss` 6.68, next to the original report's 0.0024 and 6.68. The original's
 #   figures look like a snapshot of this phase.
-# - **Then it depends on the seed.** In this run G found a way back around step 360: over the last 20% of
-#   the steps D still dominates (D(x) 0.93, D(G(z)) 0.06) but `D_loss` is 0.18 and `G_loss` 3.9, because the
-#   non-saturating loss keeps handing G a gradient even while D is confident. With seed 1, D never let go
-#   (last 20%: `D_loss` 0.03, `G_loss` 8.3). Notebook 05 counts the seeds and compares the samples.
+# - **And it keeps winning.** For a thousand steps D(x) stays at 1 and D(G(z)) at 0, `D_loss` falls to about
+#   0.0005 and `G_loss` climbs past 8, while every latent vector gives nearly the same image. Near step 1,000
+#   the Generator jolts D once (single steps with `D_loss` up to 5), which lifts the mean over the last 20% of
+#   the steps to `D_loss` 0.13 with `G_loss` 5.3: by the strict test (a mean `D_loss` below 0.05) this seed
+#   does not count as a win, though the judge above finds that G learned nothing.
+# - **Across seeds the fair fight is lost, but not always for good.** The seed-1 Generator came back and
+#   learned; with seed 2 D never let go (last 20%: `D_loss` 0.0005, `G_loss` 8.1). Notebook 05 counts the
+#   seeds; docs/experiments.md has five more seeds on a GPU, where D held its win in 4 of 5.

@@ -1,0 +1,110 @@
+"""Each stabilizer of notebook 07 changes what it should in D's step and nothing else."""
+import dataclasses
+
+import pytest
+import torch
+from torch import nn
+from torch.nn.utils import parametrize
+
+from helpers import config as cfg
+from helpers.train import GANRun, config_for
+
+PROF = dataclasses.replace(cfg.profile("smoke"), batch_size=8, g_width=8, d_width=4, latent_size=16)
+
+
+def images(n=40):
+    torch.manual_seed(1)
+    return torch.rand(n, *PROF.features.shape[1:]) * 2 - 1
+
+
+def run(tmp_path, **changes):
+    config = config_for("collapse", PROF, steps=10, **changes)
+    return GANRun(PROF, config, images(), out=tmp_path / "run", device=torch.device("cpu"))
+
+
+def params(net):
+    return [p.detach().clone() for p in net.parameters()]
+
+
+def same(a, b):
+    return all(torch.equal(x, y) for x, y in zip(a, b))
+
+
+def test_defaults_switch_every_stabilizer_off():
+    c = config_for("collapse", PROF)
+    assert (c.real_label, c.instance_noise, c.spectral_norm, c.r1_gamma, c.d_every) == (1.0, 0.0, False, 0.0, 1)
+
+
+@pytest.mark.parametrize("changes", [dict(real_label=0.9), dict(r1_gamma=1.0)])
+def test_smoothing_and_r1_change_only_ds_objective(tmp_path, changes):
+    """Same batches and the same recorded (hard-label) D_loss on step 1; a different D update."""
+    base, other = run(tmp_path / "a"), run(tmp_path / "b", **changes)
+    row_a, row_b = base.train_step(), other.train_step()
+    assert row_a["D_loss"] == row_b["D_loss"] and row_a["D(x)"] == row_b["D(x)"]
+    assert not same(params(base.D), params(other.D))
+    assert torch.equal(base.rng.get_state(), other.rng.get_state())
+
+
+def test_r1_penalises_the_gradient_on_real_images(tmp_path):
+    """With a huge gamma, D's step shrinks its input gradient on real images."""
+    def input_grad_norm(r):
+        x = r.images[:8].unsqueeze(1).expand(-1, 3, -1, -1).clone().requires_grad_(True)
+        g, = torch.autograd.grad(r.D(x).sum(), x)
+        return g.norm().item()
+    base, r1 = run(tmp_path / "a"), run(tmp_path / "b", r1_gamma=1e4)
+    for _ in range(3):
+        base.train_step(), r1.train_step()
+    assert input_grad_norm(r1) < input_grad_norm(base)
+
+
+def test_instance_noise_changes_ds_inputs_but_not_the_batches(tmp_path):
+    base, noisy = run(tmp_path / "a"), run(tmp_path / "b", instance_noise=0.5)
+    row_a, row_b = base.train_step(), noisy.train_step()
+    assert row_a["D_loss"] != row_b["D_loss"]
+    assert torch.equal(base.rng.get_state(), noisy.rng.get_state())     # same real batches and latent vectors
+    x = torch.zeros(2, 3)
+    assert noisy._noisy(x, 0.0) is x and noisy._noisy(x, 0.5).std() > 0
+
+
+def test_instance_noise_is_annealed_to_zero_by_the_last_step(tmp_path):
+    r = run(tmp_path, instance_noise=0.5)
+    seen = []
+    r._noisy = lambda x, sigma: seen.append(sigma) or x
+    r.train(steps=10, progress=False)
+    assert seen[0] == 0.5 and seen[-1] == pytest.approx(0.05) and seen == sorted(seen, reverse=True)
+
+
+def test_spectral_norm_wraps_every_conv_and_linear_of_d_only(tmp_path):
+    base, sn = run(tmp_path / "a"), run(tmp_path / "b", spectral_norm=True)
+    layers = [m for m in sn.D.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    assert layers and all(parametrize.is_parametrized(m, "weight") for m in layers)
+    assert not any(parametrize.is_parametrized(m) for m in sn.G.modules())
+    assert sum(isinstance(m, nn.BatchNorm2d) for m in sn.D.modules()) == \
+        sum(isinstance(m, nn.BatchNorm2d) for m in base.D.modules())
+    for _ in range(20):                        # power iterations converge as training runs
+        sn.train_step()
+    w = sn.D.head.linear.weight
+    assert torch.linalg.matrix_norm(w, ord=2).item() == pytest.approx(1.0, abs=0.05)
+
+
+def test_spectral_norm_run_resumes_exactly(tmp_path):
+    straight = run(tmp_path / "a", spectral_norm=True, instance_noise=0.2)
+    straight.train(steps=4, progress=False)
+    first = run(tmp_path / "b", spectral_norm=True, instance_noise=0.2)
+    first.train(steps=2, progress=False)
+    first.save()
+    resumed = run(tmp_path / "b", spectral_norm=True, instance_noise=0.2)
+    assert resumed.load() and resumed.step == 2
+    resumed.train(steps=4, progress=False)
+    assert resumed.frame().drop(columns="seconds").equals(straight.frame().drop(columns="seconds"))
+
+
+def test_d_every_second_step_freezes_d_on_odd_steps_but_records_its_losses(tmp_path):
+    r = run(tmp_path, d_every=2)
+    r.train_step()                                     # step 1: D learns
+    d1, g1 = params(r.D), params(r.G)
+    row = r.train_step()                               # step 2: only G learns
+    assert same(d1, params(r.D)) and not same(g1, params(r.G))
+    assert row["D_loss"] > 0 and 0 < row["D(x)"] < 1
+    r.train_step()                                     # step 3: D learns again
+    assert not same(d1, params(r.D))

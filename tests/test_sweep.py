@@ -1,0 +1,88 @@
+"""The sweep trains each point once, caches it, resumes an interrupted one, and tabulates the map."""
+import dataclasses
+import json
+
+import torch
+
+from helpers import config as cfg
+from helpers import sweep as sw
+from helpers.train import GANRun, config_for
+
+PROF = dataclasses.replace(cfg.profile("smoke"), batch_size=8, g_width=8, d_width=4, latent_size=16,
+                           log_every=1, checkpoint_every=1)
+
+
+def images(n=40):
+    torch.manual_seed(1)
+    return torch.rand(n, *PROF.features.shape[1:]) * 2 - 1
+
+
+def test_points_cover_the_ratios_and_stabilizers_with_unique_folders():
+    ratios, stabs = sw.ratio_points((0, 1, 2)), sw.stabilizer_points((0, 1, 2))
+    assert len(ratios) == 3 * len(sw.RATIOS) and len(stabs) == 3 * len(sw.STABILIZERS)
+    assert len({p.name for p in ratios + stabs}) == len(ratios + stabs)
+    ten = [p for p in ratios if p.label == "10"][0]
+    assert ten.changes == dict(g_lr=2e-4, d_lr=2e-5)                 # the original project's nerf
+    assert all(p.changes["g_lr"] == p.changes["d_lr"] for p in stabs)  # stabilizers fight at equal rates
+    assert {k for p in stabs for k in p.changes} - {"g_lr", "d_lr"} == \
+        {"real_label", "instance_noise", "spectral_norm", "r1_gamma", "d_every"}
+
+
+def test_a_finished_sweep_trains_nothing_the_second_time(tmp_path):
+    points = sw.ratio_points((0,), (1, 10))
+    logs = []
+    assert sw.sweep(points, PROF, 3, images(), tmp_path, workers=1, device="cpu", log=logs.append) == \
+        {p.name: "ok" for p in points}
+    assert sw.sweep(points, PROF, 3, images(), tmp_path, workers=1, device="cpu", log=logs.append) == {}
+    assert logs[-1].startswith("2 of 2 runs already done")
+    table = sw.collect(points, tmp_path)
+    assert table.label.tolist() == ["1", "10"] and table.steps.tolist() == [3, 3]
+    assert {"D_loss", "G_loss", "D(x)", "D(G(z))", "balanced", "D won"} <= set(table.columns)
+
+
+def test_an_interrupted_point_resumes_from_its_checkpoint(tmp_path):
+    point = sw.ratio_points((0,), (10,))[0]
+    config = dataclasses.replace(config_for("stable", PROF, seed=0, steps=3, **point.changes), name=point.name)
+    interrupted = GANRun(PROF, config, images(), out=tmp_path / point.name, device=torch.device("cpu"))
+    interrupted.train(steps=2, progress=False)                 # killed after step 2: no done marker
+    sw.sweep([point], PROF, 3, images(), tmp_path, workers=1, device="cpu", log=lambda *_: None)
+    done = json.loads((tmp_path / point.name / sw.DONE).read_text())
+    assert done["steps"] == 3 and done["trained now"] == 1
+    assert sw.collect([point], tmp_path).steps.tolist() == [3]
+
+
+def test_parallel_workers_give_the_same_runs_as_one(tmp_path, monkeypatch):
+    points = sw.stabilizer_points((0,), {"smoothing": dict(real_label=0.9), "every 2nd": dict(d_every=2)})
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)                         # the same arithmetic in this process as in each worker
+    try:
+        sw.sweep(points, PROF, 2, images(), tmp_path / "one", workers=1, device="cpu", log=lambda *_: None)
+    finally:
+        torch.set_num_threads(threads)
+    sw.sweep(points, PROF, 2, images(), tmp_path / "two", workers=2, device="cpu", threads=1,
+             log=lambda *_: None)
+    one, two = sw.collect(points, tmp_path / "one"), sw.collect(points, tmp_path / "two")
+    assert one[["D_loss", "G_loss"]].equals(two[["D_loss", "G_loss"]])
+
+
+def test_scores_are_cached_and_the_map_counts_seeds(tmp_path):
+    points = sw.ratio_points((0, 1), (1,))
+    sw.sweep(points, PROF, 2, images(), tmp_path, workers=1, device="cpu", log=lambda *_: None)
+    from helpers.models import resnet9_for
+    judge = resnet9_for(PROF).eval()
+    first = sw.collect(points, tmp_path, judge, images(), n=20)
+    assert (tmp_path / points[0].name / "scores.json").is_file()
+    torch.nn.init.zeros_(judge.head.linear.weight)           # a changed judge is not asked again: cached
+    assert sw.collect(points, tmp_path, judge, images(), n=20)[["IS", "FD"]].equals(first[["IS", "FD"]])
+    m = sw.balance_map(first)
+    assert m.loc[("ratio", "1"), "balanced"].endswith("/2") and "IS std" in m.columns
+
+
+def test_cli_smoke_profile_trains_scores_and_confirms_the_best_point(tmp_path, capsys):
+    root = tmp_path / "sweep"
+    sw.main(["--profile", "smoke", "--seeds", "0", "--workers", "1", "--confirm", "1", "--out", str(root)])
+    out = capsys.readouterr().out
+    assert "sweep of 2 runs x 2 steps" in out and "IS" in out            # smoke: two tiny points, scored
+    assert len(list(root.glob("*/done"))) == 2
+    long = list((tmp_path / "sweep_long").glob("*/done"))
+    assert len(long) == 1 and json.loads(long[0].read_text())["steps"] == cfg.profile("smoke").gan_steps
