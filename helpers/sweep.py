@@ -13,6 +13,7 @@ import dataclasses
 import json
 import multiprocessing
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ import pandas as pd
 import torch
 
 from . import config as cfg
-from .train import GANConfig, GANRun, balance_check, config_for, summarize
+from .train import GANConfig, GANRun, balance_check, config_for, model_fields, summarize
 
 G_LR = 2e-4
 # g_lr / d_lr: 1 is the fair fight, 10 the original project's nerf; 0.25 is the other direction, D learning
@@ -77,6 +78,48 @@ def best_points(table: pd.DataFrame, points: list[Point], k: int = 2, by: str = 
     """Every seed of the ``k`` points with the highest mean ``by`` (sample quality), best first."""
     means = table.groupby(["group", "label"], sort=False)[by].mean().nlargest(k)
     return [p for key in means.index for p in points if (p.group, p.label) == key]
+
+
+def anchors(points: list[Point]) -> list[Point]:
+    """The ratio points that are notebooks 04 and 05's runs: equal rates (1) and the nerf (10)."""
+    return [p for p in points if p.group == "ratio" and p.label in ("1", "10")]
+
+
+def longer_check(table: pd.DataFrame, points: list[Point], prof: cfg.Profile, images: torch.Tensor, root: Path,
+                 k: int = 2, workers: int = 2, log=print) -> list[Point]:
+    """The ``k`` best points and the two anchors trained for the profile's full ``gan_steps`` in ``<root>_long``.
+
+    The anchors at full length are the seed runs of notebooks 04 and 05, so those are reused when present."""
+    chosen = list({p.name: p for p in best_points(table, points, k) + anchors(points)}.values())  # unique
+    long_root = Path(root).with_name(f"{Path(root).name}_long")
+    for p in anchors(chosen):
+        name = "collapse" if p.label == "1" else "stable"
+        adopt(p, prof, prof.gan_steps, cfg.runs_dir() / f"gan_{prof.name}_{name}_seed{p.seed}", long_root)
+    sweep(chosen, prof, prof.gan_steps, images, long_root, workers=workers, log=log)
+    return chosen
+
+
+def adopt(point: Point, prof: cfg.Profile, steps: int, source: Path, root: Path) -> bool:
+    """Reuse a finished run trained elsewhere with exactly this point's configuration (its name aside) as the
+    point's run: copied into ``root`` and marked done. False, and nothing copied, when it does not match."""
+    out = Path(root) / point.name
+    if (out / DONE).is_file() or not (Path(source) / "checkpoint.pt").is_file():
+        return (out / DONE).is_file()
+    state = torch.load(Path(source) / "checkpoint.pt", map_location="cpu", weights_only=True)
+    mine = dataclasses.asdict(config_for("stable", dataclasses.replace(prof, **point.profile), seed=point.seed,
+                                         steps=steps, **point.changes))
+    theirs = {**dataclasses.asdict(GANConfig()), **state["config"]}
+    theirs["betas"] = tuple(theirs["betas"])
+    profile = model_fields(dataclasses.asdict(dataclasses.replace(prof, **point.profile)))
+    same = all(theirs[k] == v for k, v in mine.items() if k != "name") and state["step"] == steps and \
+        model_fields(state["profile"]) == profile
+    if not same:
+        return False
+    out.mkdir(parents=True, exist_ok=True)
+    for f in ("checkpoint.pt", "history.csv"):
+        shutil.copy2(Path(source) / f, out / f)
+    (out / DONE).write_text(json.dumps({"steps": steps, "trained now": 0, "adopted from": cfg.relative(source)}))
+    return True
 
 
 def run_point(point: Point, prof: cfg.Profile, steps: int, images: torch.Tensor, root: Path,
@@ -232,7 +275,8 @@ def main(argv=None) -> None:
     parser.add_argument("--only", choices=["ratio", "stabilizer"], help="one half of the sweep")
     parser.add_argument("--out", type=Path, help="default: runs/sweep_<profile>")
     parser.add_argument("--confirm", type=int, default=2, metavar="K",
-                        help="then train the K best points (by Inception Score) at the profile's full GAN steps")
+                        help="then train the K best points (by Inception Score) and ratios 1 and 10 at the "
+                             "profile's full GAN steps (0: skip)")
     args = parser.parse_args(argv)
     prof = cfg.profile(args.profile)
     steps = args.steps or prof.sweep_steps
@@ -254,10 +298,9 @@ def main(argv=None) -> None:
     table = collect(points, root, judge, ds.images[test])
     print(balance_map(table).round(3).to_string())
     if args.confirm:
-        best = best_points(table, points, args.confirm)
+        chosen = longer_check(table, points, prof, ds.images, root, args.confirm, args.workers)
         long_root = root.with_name(f"{root.name}_long")
-        sweep(best, prof, prof.gan_steps, ds.images, long_root, workers=args.workers)
-        print(balance_map(collect(best, long_root, judge, ds.images[test])).round(3).to_string())
+        print(balance_map(collect(chosen, long_root, judge, ds.images[test])).round(3).to_string())
 
 
 if __name__ == "__main__":

@@ -181,8 +181,8 @@ class GANRun:
         """Everything a resume needs, written atomically (temporary file, then rename), plus history.csv."""
         self.out.mkdir(parents=True, exist_ok=True)
         state = {"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_g": self.opt_g.state_dict(),
-                 "opt_d": self.opt_d.state_dict(), "rng": self.rng.get_state(), "noise_rng": self.noise_rng.get_state(),
-                 "step": self.step,
+                 "opt_d": self.opt_d.state_dict(), "rng": self.rng.get_state(),
+                 "noise_rng": self.noise_rng.get_state(), "step": self.step,
                  "fixed_noise": self.fixed_noise, "config": dataclasses.asdict(self.config),
                  "profile": dataclasses.asdict(self.prof), "history": {c: [r[c] for r in self.history] for c in COLUMNS},
                  "snapshot_steps": list(self.snapshots),
@@ -203,7 +203,7 @@ class GANRun:
             theirs = {**dataclasses.asdict(GANConfig()), **state["config"]}   # older checkpoints: defaults
             if {k: theirs[k] for k in mine} != mine:   # a longer run may resume a shorter one
                 raise ValueError(f"it was made with another configuration, {state['config']}")
-            if _model_fields(state["profile"]) != _model_fields(dataclasses.asdict(self.prof)):
+            if model_fields(state["profile"]) != model_fields(dataclasses.asdict(self.prof)):
                 raise ValueError(f"it was made with another profile, {state['profile']}")
             self.G.load_state_dict(state["G"])
             self.D.load_state_dict(state["D"])
@@ -240,7 +240,7 @@ def resume_or_start(prof: cfg.Profile, config: GANConfig, images: torch.Tensor, 
     return run
 
 
-def _model_fields(prof: dict) -> dict:
+def model_fields(prof: dict) -> dict:
     """The profile fields that shape models and data (not budgets or logging intervals)."""
     return {k: v for k, v in prof.items() if k not in ("name", "gan_steps", "sweep_steps", "log_every",
                                                        "checkpoint_every", "classifier_epochs")}
@@ -312,11 +312,11 @@ def balance_check(history: pd.DataFrame) -> dict:
 
 def summarize_runs(root: Path) -> pd.DataFrame:
     """One row per run folder under ``root``: what differs from the cpu profile, its config, and its balance."""
-    base = _model_fields(dataclasses.asdict(cfg.PROFILES["cpu"]))
+    base = model_fields(dataclasses.asdict(cfg.PROFILES["cpu"]))
     rows = []
     for ckpt in sorted(Path(root).glob("*/checkpoint.pt")):
         state = torch.load(ckpt, map_location="cpu", weights_only=True)
-        changed = {k: v for k, v in _model_fields(state["profile"]).items() if base.get(k) != v}
+        changed = {k: v for k, v in model_fields(state["profile"]).items() if base.get(k) != v}
         history = pd.read_csv(ckpt.parent / "history.csv")
         rows.append({"run": ckpt.parent.name, "changed": ", ".join(f"{k}={v}" for k, v in changed.items()) or "-",
                      "config": state["config"]["name"], "seed": state["config"]["seed"], "steps": state["step"],

@@ -2,11 +2,12 @@
 import dataclasses
 import json
 
+import pytest
 import torch
 
 from helpers import config as cfg
 from helpers import sweep as sw
-from helpers.train import GANRun, config_for
+from helpers.train import GANRun, config_for, summarize
 
 PROF = dataclasses.replace(cfg.profile("smoke"), batch_size=8, g_width=8, d_width=4, latent_size=16,
                            log_every=1, checkpoint_every=1)
@@ -65,24 +66,41 @@ def test_parallel_workers_give_the_same_runs_as_one(tmp_path, monkeypatch):
     assert one[["D_loss", "G_loss"]].equals(two[["D_loss", "G_loss"]])
 
 
-def test_scores_are_cached_and_the_map_counts_seeds(tmp_path):
+def test_scores_are_cached_per_judge_and_the_map_counts_seeds(tmp_path):
     points = sw.ratio_points((0, 1), (1,))
     sw.sweep(points, PROF, 2, images(), tmp_path, workers=1, device="cpu", log=lambda *_: None)
     from helpers.models import resnet9_for
+    torch.manual_seed(0)
     judge = resnet9_for(PROF).eval()
     first = sw.collect(points, tmp_path, judge, images(), n=20)
-    assert (tmp_path / points[0].name / "scores.json").is_file()
-    torch.nn.init.zeros_(judge.head.linear.weight)           # a changed judge is not asked again: cached
+    cache = tmp_path / points[0].name / "scores.json"
+    written = cache.stat().st_mtime_ns
     assert sw.collect(points, tmp_path, judge, images(), n=20)[["IS", "FD"]].equals(first[["IS", "FD"]])
+    assert cache.stat().st_mtime_ns == written                  # the same judge: read from the cache
+    with torch.no_grad():
+        judge.head.linear.weight.mul_(5)                        # another judge: scored again
+    assert not sw.collect(points, tmp_path, judge, images(), n=20).IS.equals(first.IS)
     m = sw.balance_map(first)
     assert m.loc[("ratio", "1"), "balanced"].endswith("/2") and "IS std" in m.columns
 
 
-def test_cli_smoke_profile_trains_scores_and_confirms_the_best_point(tmp_path, capsys):
+def test_cli_smoke_profile_trains_scores_and_runs_the_longer_check(tmp_path, capsys):
     root = tmp_path / "sweep"
     sw.main(["--profile", "smoke", "--seeds", "0", "--workers", "1", "--confirm", "1", "--out", str(root)])
     out = capsys.readouterr().out
     assert "sweep of 2 runs x 2 steps" in out and "IS" in out            # smoke: two tiny points, scored
     assert len(list(root.glob("*/done"))) == 2
-    long = list((tmp_path / "sweep_long").glob("*/done"))
-    assert len(long) == 1 and json.loads(long[0].read_text())["steps"] == cfg.profile("smoke").gan_steps
+    long = list((tmp_path / "sweep_long").glob("*/done"))      # the best point is one of the two anchors
+    assert len(long) == 2 and all(json.loads(d.read_text())["steps"] == cfg.profile("smoke").gan_steps for d in long)
+
+
+def test_an_identical_run_trained_elsewhere_is_adopted_and_a_different_one_is_not(tmp_path):
+    nerf, fair = sw.ratio_points((0,), (10,))[0], sw.ratio_points((0,), (1,))[0]
+    source = GANRun(PROF, config_for("stable", PROF, seed=0, steps=2), images(), out=tmp_path / "stable",
+                    device=torch.device("cpu"))
+    source.train(progress=False)                                  # notebook 05's run: g_lr / d_lr = 10
+    assert not sw.adopt(fair, PROF, 2, tmp_path / "stable", tmp_path / "long")     # another d_lr
+    assert not sw.adopt(nerf, PROF, 3, tmp_path / "stable", tmp_path / "long")     # another length
+    assert sw.adopt(nerf, PROF, 2, tmp_path / "stable", tmp_path / "long")
+    assert json.loads((tmp_path / "long" / nerf.name / sw.DONE).read_text())["trained now"] == 0
+    assert sw.collect([nerf], tmp_path / "long").D_loss.item() == pytest.approx(summarize(source.frame())["D_loss"])
