@@ -1,10 +1,11 @@
 """The balance map: many runs that differ in one knob, trained side by side, cached, then scored (notebook 07).
 
 Each point is a ``GANConfig`` (and optionally a profile) change from the stable run; each finished run keeps
-its folder under ``runs/sweep`` with a ``done`` marker, so an interrupted sweep resumes where it stopped and
-the notebook re-plots without retraining.
+its folder under ``runs/sweep_<profile>`` with a ``done`` marker, so an interrupted sweep resumes where it
+stopped and the notebook re-plots without retraining.
 
-    python -m helpers.sweep [--profile cpu] [--steps 600] [--seeds 0 1 2] [--workers 2] [--only ratio|stabilizer]
+    python -m helpers.sweep [--profile cpu] [--steps N] [--seeds 0 1 2] [--workers 2] [--only ratio|stabilizer]
+                            [--confirm K]
 """
 from __future__ import annotations
 
