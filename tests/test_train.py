@@ -109,7 +109,7 @@ def test_profile_overrides_are_typed_and_checked():
 
 def test_resume_refuses_another_profile(tmp_path):
     run(tmp_path, steps=3).train(progress=False)
-    other_prof = dataclasses.replace(PROF, d_act="relu")
+    other_prof = dataclasses.replace(PROF, d_act="leaky" if PROF.d_act == "relu" else "relu")
     other = GANRun(other_prof, config_for("stable", PROF, steps=3), images(), out=tmp_path / "stable")
     with pytest.raises(ValueError, match="another profile"):
         other.load()
@@ -139,8 +139,8 @@ def test_seed_study_reports_each_band(tmp_path, monkeypatch):
 def test_summarize_runs_lists_each_run_with_what_it_changed(tmp_path):
     from helpers.train import summarize_runs
 
-    GANRun(dataclasses.replace(PROF, d_act="relu"), config_for("collapse", PROF, steps=2), images(),
-           out=tmp_path / "relu").train(progress=False)
+    GANRun(dataclasses.replace(PROF, d_act="leaky"), config_for("collapse", PROF, steps=2), images(),
+           out=tmp_path / "leaky").train(progress=False)
     table = summarize_runs(tmp_path)
-    assert table.run.tolist() == ["relu"] and "d_act=relu" in table.changed[0]
+    assert table.run.tolist() == ["leaky"] and "d_act=leaky" in table.changed[0]
     assert table.steps[0] == 2 and table.config[0] == "collapse"
