@@ -140,5 +140,6 @@ both.loc[:, (slice(None), ["D_loss", "G_loss", "IS", "FD", "balanced", "D won"])
 # - **Where this disagrees with the original story**: slowing D down is one way to keep the game going, but
 #   not the best one here, and the loss band it aims for is not what makes G learn. What helped most was to
 #   make D's job less trivially easy (noise on its inputs) or its decision surface smoother around real clips
-#   (R1), so that its gradient tells G *where* to go. Sample quality stays far from real speech in every run
-#   (Inception Score at most about 1.6 against 5.25 for real clips).
+#   (R1), so that its gradient tells G *where* to go. At 1,200 steps R1 scored best (mean Inception Score 1.61,
+#   Fréchet distance 155), then instance noise (1.47, 184), then the nerf (1.22, 375). Sample quality stays far
+#   from real speech in every run (the best single run: Inception Score 1.86 against 5.25 for real clips).
