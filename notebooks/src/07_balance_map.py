@@ -124,7 +124,7 @@ both.loc[:, (slice(None), ["D_loss", "G_loss", "IS", "FD", "balanced", "D won"])
 #   fight: their recipes pair it with spectral normalization and other changes, and on its own it only makes a
 #   strong D stronger.
 # - **A balanced loss is not a learning Generator.** After 400 steps no ratio had taught G much (mean
-#   Inception Score at most 1.10); at ratio 10, seed 2 sits inside the balanced band while every latent vector
+#   Inception Score at most 1.10, at ratio 2, the one marked, thanks to a single seed); at ratio 10, seed 2 sits inside the balanced band while every latent vector
 #   gives the same image, and at ratios 20 and 50 the losses look like G is winning while it draws one picture.
 # - **At the full 1,200 steps the nerf does its job** (2 of 3 seeds balanced, mean Inception Score 1.22), the
 #   fair fight mostly does not (D's outright win in 1 of 3; in 2 of 3 the samples pile into one class): the
