@@ -23,7 +23,7 @@ import pandas as pd
 import torch
 
 from . import config as cfg
-from .train import GANConfig, GANRun, balance_check, config_for, model_fields, summarize
+from .train import GANConfig, GANRun, balance_check, config_for, model_fields, same_config, summarize
 
 G_LR = 2e-4
 # g_lr / d_lr: 1 is the fair fight, 10 the original project's nerf; 0.25 is the other direction, D learning
@@ -107,13 +107,10 @@ def adopt(point: Point, prof: cfg.Profile, steps: int, source: Path, root: Path)
     if (out / DONE).is_file() or not (Path(source) / "checkpoint.pt").is_file():
         return (out / DONE).is_file()
     state = torch.load(Path(source) / "checkpoint.pt", map_location="cpu", weights_only=True)
-    mine = dataclasses.asdict(config_for("stable", dataclasses.replace(prof, **point.profile), seed=point.seed,
-                                         steps=steps, **point.changes))
-    theirs = {**dataclasses.asdict(GANConfig()), **state["config"]}
-    theirs["betas"] = tuple(theirs["betas"])
-    profile = model_fields(dataclasses.asdict(dataclasses.replace(prof, **point.profile)))
-    same = all(theirs[k] == v for k, v in mine.items() if k != "name") and state["step"] == steps and \
-        model_fields(state["profile"]) == profile
+    prof = dataclasses.replace(prof, **point.profile)
+    mine = config_for("stable", prof, seed=point.seed, steps=steps, **point.changes)
+    same = same_config(state, mine, ignore=("name",)) and state["step"] == steps and \
+        model_fields(state["profile"]) == model_fields(dataclasses.asdict(prof))
     if not same:
         return False
     out.mkdir(parents=True, exist_ok=True)

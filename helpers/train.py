@@ -199,9 +199,7 @@ class GANRun:
             return False
         try:
             state = torch.load(self.checkpoint, map_location=self.device, weights_only=True)
-            mine = {k: v for k, v in dataclasses.asdict(self.config).items() if k != "steps"}
-            theirs = {**dataclasses.asdict(GANConfig()), **state["config"]}   # older checkpoints: defaults
-            if {k: theirs[k] for k in mine} != mine:   # a longer run may resume a shorter one
+            if not same_config(state, self.config, ignore=("steps",)):   # a longer run may resume a shorter one
                 raise ValueError(f"it was made with another configuration, {state['config']}")
             if model_fields(state["profile"]) != model_fields(dataclasses.asdict(self.prof)):
                 raise ValueError(f"it was made with another profile, {state['profile']}")
@@ -220,6 +218,14 @@ class GANRun:
         self.history = [dict(zip(COLUMNS, values)) for values in zip(*(h[c] for c in COLUMNS))]
         self.snapshots = dict(zip(state["snapshot_steps"], state["snapshots"].cpu()))
         return True
+
+
+def same_config(state: dict, config: GANConfig, ignore=()) -> bool:
+    """Whether a checkpoint was made with ``config`` (fields in ``ignore`` aside); fields added since it was
+    saved count as their defaults, which is how the older code ran."""
+    theirs = {**dataclasses.asdict(GANConfig()), **state["config"]}
+    theirs["betas"] = tuple(theirs["betas"])
+    return all(theirs[k] == v for k, v in dataclasses.asdict(config).items() if k not in ignore)
 
 
 def spectral_normalize(d: nn.Module) -> nn.Module:
