@@ -53,6 +53,7 @@ class GANConfig:
     spectral_norm: bool = False  # spectral normalization of D's conv and linear weights (Miyato et al. 2018)
     r1_gamma: float = 0.0        # R1 gradient penalty on real images (Mescheder, Geiger & Nowozin 2018)
     d_every: int = 1             # D learns on every k-th step only: fewer D updates per G update
+    joint_batch: bool = False    # real and fake through D as one batch, so D's BatchNorm mixes their statistics
 
 
 def config_for(name: str, prof: cfg.Profile, **overrides) -> GANConfig:
@@ -106,8 +107,11 @@ class GANRun:
         self.D.zero_grad(set_to_none=True)
         with torch.enable_grad() if learn_d else torch.no_grad():   # D's losses are recorded either way
             real_in = self._noisy(real, sigma).requires_grad_(learn_d and c.r1_gamma > 0)
-            d_real = self.D(real_in)
-            d_fake = self.D(self._noisy(fake.detach(), sigma))
+            fake_in = self._noisy(fake.detach(), sigma)
+            if c.joint_batch:
+                d_real, d_fake = self.D(torch.cat([real_in, fake_in])).split(b)
+            else:
+                d_real, d_fake = self.D(real_in), self.D(fake_in)
             d_loss = self.loss(d_real, ones) + self.loss(d_fake, zeros)   # summed, as in the DCGAN tutorial
         if learn_d:
             objective = d_loss if c.real_label == 1 else \
@@ -252,23 +256,31 @@ def model_fields(prof: dict) -> dict:
                                                        "checkpoint_every", "classifier_epochs")}
 
 
-def parse_overrides(pairs: list[str]) -> dict:
-    """``["d_act=relu", "d_prep_norm=true", "d_width=32"]`` -> typed profile overrides, checked by name."""
-    fields = {f.name: f.type for f in dataclasses.fields(cfg.Profile)}
-    out = {}
+# Fields ``--set`` may change: the profile's (models, data, batch) and the run's stabilizers and rates.
+RUN_FIELDS = ("g_lr", "d_lr", "warm_start", "real_label", "instance_noise", "spectral_norm", "r1_gamma",
+              "d_every", "joint_batch")
+
+
+def parse_overrides(pairs: list[str]) -> tuple[dict, dict]:
+    """``["d_width=32", "joint_batch=true"]`` -> typed (profile, run config) overrides, checked by name."""
+    profile_fields = [f.name for f in dataclasses.fields(cfg.Profile) if f.name not in ("name", "features")]
+    prof, run = {}, {}
     for pair in pairs:
         key, _, value = pair.partition("=")
-        if key not in fields or key in ("name", "features"):
-            raise ValueError(f"--set {pair}: {key!r} is not a profile field; choose from "
-                             f"{', '.join(k for k in fields if k not in ('name', 'features'))}")
-        default = getattr(cfg.PROFILES["cpu"], key)
+        if key in profile_fields:
+            out, default = prof, getattr(cfg.PROFILES["cpu"], key)
+        elif key in RUN_FIELDS:
+            out, default = run, getattr(GANConfig(), key)
+        else:
+            raise ValueError(f"--set {pair}: {key!r} is not a profile or run field; choose from "
+                             f"{', '.join(profile_fields + list(RUN_FIELDS))}")
         if isinstance(default, bool):
             out[key] = value.lower() in ("1", "true", "yes")
         elif default is None or isinstance(default, int):
             out[key] = int(value)
         else:
             out[key] = type(default)(value)
-    return out
+    return prof, run
 
 
 def extended(run: GANRun, steps: int, progress: bool = True) -> GANRun:
@@ -343,7 +355,7 @@ def main(argv=None) -> None:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE",
-                        help="profile overrides, e.g. d_act=relu d_prep_norm=true g_repeat_channels=true")
+                        help="profile or run overrides, e.g. d_width=32 d_act=leaky r1_gamma=1 joint_batch=true")
     args = parser.parse_args(argv)
     if args.summarize:
         print(summarize_runs(args.summarize).to_string(index=False))
@@ -351,12 +363,13 @@ def main(argv=None) -> None:
     if not args.config:
         parser.error("--config is required (collapse or stable)")
     try:
-        prof = cfg.profile(args.profile, **parse_overrides(args.set))
+        prof_changes, run_changes = parse_overrides(args.set)
+        prof = cfg.profile(args.profile, **prof_changes)
     except ValueError as e:
         parser.error(str(e))
     ds = AudioDataset(ensure_data(prof), prof.features, max_files=prof.max_files)
-    run = GANRun(prof, config_for(args.config, prof, seed=args.seed, **({"steps": args.steps} if args.steps else {})),
-                 ds.images, args.out)
+    steps = {"steps": args.steps} if args.steps else {}
+    run = GANRun(prof, config_for(args.config, prof, seed=args.seed, **steps, **run_changes), ds.images, args.out)
     if run.checkpoint.exists() and not args.resume:
         parser.error(f"{cfg.relative(run.checkpoint)} exists: pass --resume to continue it, or another --out")
     if args.resume and run.load():

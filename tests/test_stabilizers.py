@@ -1,4 +1,5 @@
 """Each stabilizer of notebook 07 changes what it should in D's step and nothing else."""
+import copy
 import dataclasses
 
 import pytest
@@ -32,7 +33,8 @@ def same(a, b):
 
 def test_defaults_switch_every_stabilizer_off():
     c = config_for("collapse", PROF)
-    assert (c.real_label, c.instance_noise, c.spectral_norm, c.r1_gamma, c.d_every) == (1.0, 0.0, False, 0.0, 1)
+    assert (c.real_label, c.instance_noise, c.spectral_norm, c.r1_gamma, c.d_every, c.joint_batch) == \
+        (1.0, 0.0, False, 0.0, 1, False)
 
 
 @pytest.mark.parametrize("changes", [dict(real_label=0.9), dict(r1_gamma=1.0)])
@@ -108,3 +110,23 @@ def test_d_every_second_step_freezes_d_on_odd_steps_but_records_its_losses(tmp_p
     assert row["D_loss"] > 0 and 0 < row["D(x)"] < 1
     r.train_step()                                     # step 3: D learns again
     assert not same(d1, params(r.D))
+
+
+def test_joint_batch_lets_ds_batchnorm_see_real_and_fake_together(tmp_path):
+    """Step 1 scores the same real and fake images as one batch: D's verdicts are those of the initial D on
+    the concatenation, not on each half alone, and the batches drawn are unchanged."""
+    base, joint = run(tmp_path / "a"), run(tmp_path / "b", joint_batch=True)
+    d0 = copy.deepcopy(joint.D)
+    rng = torch.Generator().manual_seed(joint.config.seed)
+    torch.randn(joint.config.n_fixed, PROF.latent_size, generator=rng)   # the fixed noise comes first
+    idx = torch.randint(len(joint.images), (PROF.batch_size,), generator=rng)
+    z = torch.randn(PROF.batch_size, PROF.latent_size, generator=rng)
+    real = joint.images[idx].unsqueeze(1).expand(-1, 3, -1, -1)
+    with torch.no_grad():
+        fake = joint.G(z)
+        d_real, d_fake = d0(torch.cat([real, fake])).split(PROF.batch_size)
+    row, base_row = joint.train_step(), base.train_step()
+    assert row["D(x)"] == pytest.approx(torch.sigmoid(d_real).mean().item(), abs=1e-6)
+    assert row["D(G(z))"] == pytest.approx(torch.sigmoid(d_fake).mean().item(), abs=1e-6)
+    assert row["D(x)"] != pytest.approx(base_row["D(x)"], abs=1e-6)
+    assert torch.equal(base.rng.get_state(), joint.rng.get_state())

@@ -98,12 +98,14 @@ def test_cli_smoke_profile_trains_and_resumes(tmp_path):
     assert "resuming" in resumed.stdout and pd.read_csv(out / "history.csv").step.tolist() == [1, 2, 3, 4]
 
 
-def test_profile_overrides_are_typed_and_checked():
+def test_overrides_are_typed_and_checked():
     from helpers.train import parse_overrides
 
     assert parse_overrides(["d_act=relu", "d_prep_norm=true", "d_width=32", "g_repeat_channels=0"]) == \
-        dict(d_act="relu", d_prep_norm=True, d_width=32, g_repeat_channels=False)
-    with pytest.raises(ValueError, match="not a profile field"):
+        (dict(d_act="relu", d_prep_norm=True, d_width=32, g_repeat_channels=False), {})
+    assert parse_overrides(["joint_batch=true", "r1_gamma=1", "d_every=2", "d_lr=5e-5"]) == \
+        ({}, dict(joint_batch=True, r1_gamma=1.0, d_every=2, d_lr=5e-5))
+    with pytest.raises(ValueError, match="not a profile or run field"):
         parse_overrides(["widht=3"])
 
 
