@@ -335,6 +335,8 @@ def summarize_runs(root: Path) -> pd.DataFrame:
     for ckpt in sorted(Path(root).glob("*/checkpoint.pt")):
         state = torch.load(ckpt, map_location="cpu", weights_only=True)
         changed = {k: v for k, v in model_fields(state["profile"]).items() if base.get(k) != v}
+        named = dataclasses.asdict(GANConfig(name=state["config"]["name"], **CONFIGS[state["config"]["name"]]))
+        changed |= {k: v for k, v in state["config"].items() if k in RUN_FIELDS and named[k] != v}
         history = pd.read_csv(ckpt.parent / "history.csv")
         rows.append({"run": ckpt.parent.name, "changed": ", ".join(f"{k}={v}" for k, v in changed.items()) or "-",
                      "config": state["config"]["name"], "seed": state["config"]["seed"], "steps": state["step"],

@@ -143,6 +143,10 @@ def test_summarize_runs_lists_each_run_with_what_it_changed(tmp_path):
 
     GANRun(dataclasses.replace(PROF, d_act="leaky"), config_for("collapse", PROF, steps=2), images(),
            out=tmp_path / "leaky").train(progress=False)
+    GANRun(PROF, config_for("stable", PROF, steps=2, joint_batch=True), images(),
+           out=tmp_path / "joint").train(progress=False)
     table = summarize_runs(tmp_path)
-    assert table.run.tolist() == ["leaky"] and "d_act=leaky" in table.changed[0]
-    assert table.steps[0] == 2 and table.config[0] == "collapse"
+    assert table.run.tolist() == ["joint", "leaky"]
+    assert "joint_batch=True" in table.changed[0] and "d_act" not in table.changed[0]
+    assert "d_act=leaky" in table.changed[1] and "joint_batch" not in table.changed[1]
+    assert table.steps.tolist() == [2, 2] and table.config.tolist() == ["stable", "collapse"]
