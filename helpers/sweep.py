@@ -100,12 +100,25 @@ def longer_check(table: pd.DataFrame, points: list[Point], prof: cfg.Profile, im
     return chosen
 
 
+def finished(out: Path, steps: int) -> bool:
+    """Whether the run in ``out`` is marked done at exactly ``steps``: a shorter one resumes to the new length,
+    a longer one is an error (it cannot be un-trained)."""
+    marker = Path(out) / DONE
+    if not marker.is_file():
+        return False
+    done = json.loads(marker.read_text())["steps"]
+    if done > steps:
+        raise ValueError(f"{cfg.relative(out)} was trained for {done} steps, more than the {steps} asked: "
+                         f"use another folder (--out) or the same --steps")
+    return done == steps
+
+
 def adopt(point: Point, prof: cfg.Profile, steps: int, source: Path, root: Path) -> bool:
     """Reuse a finished run trained elsewhere with exactly this point's configuration (its name aside) as the
     point's run: copied into ``root`` and marked done. False, and nothing copied, when it does not match."""
     out = Path(root) / point.name
-    if (out / DONE).is_file() or not (Path(source) / "checkpoint.pt").is_file():
-        return (out / DONE).is_file()
+    if finished(out, steps) or not (Path(source) / "checkpoint.pt").is_file():
+        return finished(out, steps)
     state = torch.load(Path(source) / "checkpoint.pt", map_location="cpu", weights_only=True)
     prof = dataclasses.replace(prof, **point.profile)
     mine = config_for("stable", prof, seed=point.seed, steps=steps, **point.changes)
@@ -124,7 +137,7 @@ def run_point(point: Point, prof: cfg.Profile, steps: int, images: torch.Tensor,
               device: str | None = None) -> Path:
     """Train one point to ``steps`` (resuming its checkpoint if any) and mark it done; returns its folder."""
     out = Path(root) / point.name
-    if (out / DONE).is_file():
+    if finished(out, steps):
         return out
     prof = dataclasses.replace(prof, **point.profile)
     config = config_for("stable", prof, seed=point.seed, steps=steps, **point.changes)
@@ -158,7 +171,7 @@ def sweep(points: list[Point], prof: cfg.Profile, steps: int, images: torch.Tens
 
     Returns ``{name: "ok" or the error}``. On CUDA the workers are spawned (CUDA cannot be forked)."""
     root = Path(root)
-    todo = [p for p in points if not (root / p.name / DONE).is_file()]
+    todo = [p for p in points if not finished(root / p.name, steps)]
     log(f"{len(points) - len(todo)} of {len(points)} runs already done; training {len(todo)} "
         f"with {workers} worker(s)")
     if not todo:

@@ -2,6 +2,7 @@
 import dataclasses
 import json
 
+import pandas as pd
 import pytest
 import torch
 
@@ -50,6 +51,17 @@ def test_an_interrupted_point_resumes_from_its_checkpoint(tmp_path):
     done = json.loads((tmp_path / point.name / sw.DONE).read_text())
     assert done["steps"] == 3 and done["trained now"] == 1
     assert sw.collect([point], tmp_path).steps.tolist() == [3]
+
+
+def test_a_longer_sweep_continues_finished_runs_and_refuses_a_shorter_one(tmp_path):
+    point, quiet = sw.ratio_points((0,), (10,))[0], dict(workers=1, device="cpu", log=lambda *_: None)
+    sw.sweep([point], PROF, 2, images(), tmp_path, **quiet)
+    sw.sweep([point], PROF, 4, images(), tmp_path, **quiet)      # done at 2 steps is not done at 4
+    done = json.loads((tmp_path / point.name / sw.DONE).read_text())
+    assert done["steps"] == 4 and done["trained now"] == 2
+    assert pd.read_csv(tmp_path / point.name / "history.csv").step.tolist() == [1, 2, 3, 4]
+    with pytest.raises(ValueError, match="trained for 4 steps, more than the 3 asked"):
+        sw.sweep([point], PROF, 3, images(), tmp_path, **quiet)
 
 
 def test_parallel_workers_give_the_same_runs_as_one(tmp_path, monkeypatch):
