@@ -53,7 +53,7 @@ class GANConfig:
     spectral_norm: bool = False  # spectral normalization of D's conv and linear weights (Miyato et al. 2018)
     r1_gamma: float = 0.0        # R1 gradient penalty on real images (Mescheder, Geiger & Nowozin 2018)
     d_every: int = 1             # D learns on every k-th step only: fewer D updates per G update
-    joint_batch: bool = False    # real and fake through D as one batch, so D's BatchNorm mixes their statistics
+    joint_batch: bool = False    # real and fake through D as one batch (both steps): D's BatchNorm mixes them
 
 
 def config_for(name: str, prof: cfg.Profile, **overrides) -> GANConfig:
@@ -123,7 +123,12 @@ class GANRun:
             self.opt_d.step()
 
         self.G.zero_grad(set_to_none=True)
-        g_loss = self.loss(self.D(self._noisy(fake, sigma)), ones)       # non-saturating: make D say "real"
+        fake_in = self._noisy(fake, sigma)
+        if c.joint_batch:   # D judges fakes beside real images here too, or G would fool a different function
+            d_on_fake = self.D(torch.cat([real_in.detach(), fake_in]))[b:]
+        else:
+            d_on_fake = self.D(fake_in)
+        g_loss = self.loss(d_on_fake, ones)                                # non-saturating: make D say "real"
         g_loss.backward()
         self.opt_g.step()
 
@@ -297,15 +302,38 @@ def extended(run: GANRun, steps: int, progress: bool = True) -> GANRun:
     return longer
 
 
-def seed_study(prof: cfg.Profile, seeds, images: torch.Tensor, device=None, names=("collapse", "stable")):
-    """Both configurations for several seeds (each trained once, then loaded): how often each band holds."""
+def seed_study(prof: cfg.Profile, seeds, images: torch.Tensor, device=None, names=("collapse", "stable"),
+               steps: int | None = None, classifier: nn.Module | None = None,
+               reference: torch.Tensor | None = None) -> pd.DataFrame:
+    """Both configurations for several seeds (each trained once, then loaded): how often each band holds.
+
+    ``steps`` beyond the profile's continues each run in its own folder (see ``extended``); with the digit
+    classifier and real ``reference`` images, each row also says whether the Generator learned."""
+    from .metrics import judge_run
+
     rows = []
     for name in names:
         for seed in seeds:
             run = resume_or_start(prof, config_for(name, prof, seed=seed), images, device=device)
             run.train(progress=False)
-            rows.append({"config": name, "seed": seed, **balance_check(run.frame())})
+            if steps and steps != run.step:
+                run = extended(run, steps, progress=False)
+            row = {"config": name, "seed": seed, "steps": run.step, **balance_check(run.frame())}
+            if classifier is not None:
+                judged = judge_run(run, classifier, reference)
+                row |= {"IS": judged["inception score"], "classes": judged["classes used"],
+                        "top class share": judged["largest class share"]}
+            rows.append(row)
     return pd.DataFrame(rows)
+
+
+def seed_counts(study: pd.DataFrame) -> pd.DataFrame:
+    """Per configuration: in how many seeds the game was balanced or D won (and the mean Inception Score)."""
+    counts = study.groupby("config")[["balanced", "D won"]].sum().astype(int)
+    counts["of seeds"] = study.groupby("config").size()
+    if "IS" in study:
+        counts["mean IS"] = study.groupby("config").IS.mean().round(2)
+    return counts
 
 
 def summarize(history: pd.DataFrame, last: float = 0.2) -> dict:

@@ -113,8 +113,8 @@ def test_d_every_second_step_freezes_d_on_odd_steps_but_records_its_losses(tmp_p
 
 
 def test_joint_batch_lets_ds_batchnorm_see_real_and_fake_together(tmp_path):
-    """Step 1 scores the same real and fake images as one batch: D's verdicts are those of the initial D on
-    the concatenation, not on each half alone, and the batches drawn are unchanged."""
+    """Step 1 scores the same real and fake images as one batch, in D's step and in G's: D's verdicts are
+    those on the concatenation, not on each half alone, and the batches drawn are unchanged."""
     base, joint = run(tmp_path / "a"), run(tmp_path / "b", joint_batch=True)
     d0 = copy.deepcopy(joint.D)
     rng = torch.Generator().manual_seed(joint.config.seed)
@@ -129,4 +129,8 @@ def test_joint_batch_lets_ds_batchnorm_see_real_and_fake_together(tmp_path):
     assert row["D(x)"] == pytest.approx(torch.sigmoid(d_real).mean().item(), abs=1e-6)
     assert row["D(G(z))"] == pytest.approx(torch.sigmoid(d_fake).mean().item(), abs=1e-6)
     assert row["D(x)"] != pytest.approx(base_row["D(x)"], abs=1e-6)
+    with torch.no_grad():                      # G's step asks the stepped D about fakes beside real images too
+        g_loss = nn.functional.binary_cross_entropy_with_logits(
+            joint.D(torch.cat([real, fake]))[PROF.batch_size:], torch.ones(PROF.batch_size))
+    assert row["G_loss"] == pytest.approx(g_loss.item(), abs=1e-5)
     assert torch.equal(base.rng.get_state(), joint.rng.get_state())

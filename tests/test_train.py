@@ -135,7 +135,33 @@ def test_seed_study_reports_each_band(tmp_path, monkeypatch):
     monkeypatch.setenv("AUDIOGAN_RUNS", str(tmp_path))
     table = seed_study(dataclasses.replace(PROF, gan_steps=2), [0, 1], images(), device=torch.device("cpu"))
     assert table[["config", "seed"]].values.tolist() == [["collapse", 0], ["collapse", 1], ["stable", 0], ["stable", 1]]
-    assert {"balanced", "D won", "D_loss", "G_loss"} <= set(table.columns)
+    assert {"balanced", "D won", "D_loss", "G_loss"} <= set(table.columns) and set(table.steps) == {2}
+
+
+def test_seed_study_twice_as_long_continues_each_run_and_judges_it(tmp_path, monkeypatch):
+    from helpers.train import seed_study
+
+    monkeypatch.setenv("AUDIOGAN_RUNS", str(tmp_path))
+    prof = dataclasses.replace(PROF, gan_steps=2)
+    from helpers.models import ResNet9
+
+    judge = ResNet9(width=4)                                                          # any 10-class judge
+    table = seed_study(prof, [0], images(), device=torch.device("cpu"), steps=4, classifier=judge,
+                       reference=images(20).unsqueeze(1).expand(-1, 3, -1, -1))
+    assert table.steps.tolist() == [4, 4] and {"IS", "classes", "top class share"} <= set(table.columns)
+    assert (tmp_path / "gan_smoke_stable_seed0" / "checkpoint.pt").is_file()          # the originals stay
+    assert (tmp_path / "gan_smoke_stable_seed0_4").is_dir()
+    again = seed_study(prof, [0], images(), device=torch.device("cpu"))               # loaded, not retrained
+    assert again.steps.tolist() == [2, 2]
+
+
+def test_seed_counts_counts_each_band_per_config():
+    from helpers.train import seed_counts
+
+    study = pd.DataFrame({"config": ["collapse"] * 3 + ["stable"] * 3, "balanced": [0, 0, 0, 1, 1, 0],
+                          "D won": [1, 0, 0, 0, 0, 0], "IS": [1.0, 1.5, 1.0, 1.2, 1.4, 1.0]}).astype({"balanced": bool, "D won": bool})
+    counts = seed_counts(study)
+    assert counts.loc["stable"].tolist() == [2, 0, 3, 1.2] and counts.loc["collapse"].tolist() == [0, 1, 3, 1.17]
 
 
 def test_summarize_runs_lists_each_run_with_what_it_changed(tmp_path):
