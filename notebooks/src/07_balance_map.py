@@ -128,7 +128,8 @@ both.loc[:, (slice(None), ["D_loss", "G_loss", "IS", "FD", "balanced", "D won"])
 #   gives the same image, and at ratios 20 and 50 the losses look like G is winning while it draws one picture.
 # - **At the full 1,200 steps the nerf does its job** (2 of 3 seeds balanced, mean Inception Score 1.22), the
 #   fair fight mostly does not (D's outright win in 1 of 3; in 2 of 3 the samples pile into one class): the
-#   story of notebooks 04 and 05, now placed on a map.
+#   story of notebooks 04 and 05, now placed on a map. (Notebook 05 follows both to 2,400 steps: the nerf then
+#   balances 3 of 3, and two of the three equal-LR Generators come back.)
 # - **But two of the literature's fixes beat the nerf, at equal learning rates.** Instance noise and the R1
 #   penalty were the two best points at 400 steps and stay ahead at 1,200, in every seed: their Generators
 #   spread over all ten classes with the best mean Inception Scores and Fréchet distances of the whole study
