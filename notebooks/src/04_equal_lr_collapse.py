@@ -91,9 +91,11 @@ pd.DataFrame({"real held-out clips": judge(clf, real, ds.images[train_idx]),
 # classifier, trained by the same optimizer at the same speed as a Generator that must learn to *draw* speech
 # from nothing. BatchNorm on its very first layer helps it further: D sees statistics of a whole batch, and a
 # batch of fakes gives itself away long before any single fake looks wrong (without that BatchNorm, D never
-# won outright in our search, and with LeakyReLU instead of ReLU the Generator came back more often:
-# docs/experiments.md). Once D's logits are large, `sigmoid` saturates: D(G(z))
-# is almost exactly 0 for every fake.
+# won outright in our search, and with LeakyReLU instead of ReLU the Generator came back more often; fed
+# real and fake as one batch, so that every batch holds both, D won every run outright, even nerfed:
+# docs/experiments.md). Once D's logits are large, `sigmoid` saturates: D(G(z)) is almost exactly 0 for every
+# fake. Yet G's loss, the non-saturating `-log D(G(z))`, still hands G a full-sized gradient (its slope with
+# respect to D's logit is D(G(z)) - 1, about -1), which is how a beaten Generator can fight its way back.
 #
 # ## What we learned (this run: seed 0, cpu profile, FSDD)
 # - **D wins at once.** Its 10-step mean `D_loss` is below 0.05 by step 34; over steps 101-300 the mean
