@@ -66,6 +66,12 @@ def judge_run(run, classifier: nn.Module, reference: torch.Tensor, n: int = 1000
     return judge(classifier, run.sample(z), reference)
 
 
+def brief(report: dict) -> dict:
+    """The scores of a ``judge`` report that fit in one table row: one set of column names everywhere."""
+    return {"IS": report["inception score"], "FD": report["Frechet distance"], "classes": report["classes used"],
+            "largest share": report["largest class share"], "sample std": report["pixel std across samples"]}
+
+
 def nearest_distances(samples: torch.Tensor, train: torch.Tensor, batch: int = 500) -> np.ndarray:
     """Each sample's RMS pixel distance to its nearest training image: a memorisation check.
 

@@ -221,7 +221,7 @@ def collect(points: list[Point], root: Path, classifier=None, reference: torch.T
 
 def _scores(out: Path, classifier, reference: torch.Tensor, n: int) -> dict:
     """Inception Score, Fréchet distance and class spread of a run's samples, computed once and cached."""
-    from .metrics import judge_run
+    from .metrics import brief, judge_run
 
     cache = out / "scores.json"
     key = {"checkpoint mtime": (out / "checkpoint.pt").stat().st_mtime, "samples": n,
@@ -235,10 +235,7 @@ def _scores(out: Path, classifier, reference: torch.Tensor, n: int) -> dict:
     run = GANRun(prof, GANConfig(**{**state["config"], "betas": tuple(state["config"]["betas"])}),
                  reference[:1], device=torch.device("cpu"))
     run.G.load_state_dict(state["G"])
-    scores = judge_run(run, classifier, reference, n=n)
-    scores = {"IS": scores["inception score"], "FD": scores["Frechet distance"],
-              "classes": scores["classes used"], "largest share": scores["largest class share"],
-              "sample std": scores["pixel std across samples"]}
+    scores = brief(judge_run(run, classifier, reference, n=n))
     cache.write_text(json.dumps({**key, "scores": scores}))
     return scores
 

@@ -309,7 +309,7 @@ def seed_study(prof: cfg.Profile, seeds, images: torch.Tensor, device=None, name
 
     ``steps`` beyond the profile's continues each run in its own folder (see ``extended``); with the digit
     classifier and real ``reference`` images, each row also says whether the Generator learned."""
-    from .metrics import judge_run
+    from .metrics import brief, judge_run
 
     rows = []
     for name in names:
@@ -320,9 +320,7 @@ def seed_study(prof: cfg.Profile, seeds, images: torch.Tensor, device=None, name
                 run = extended(run, steps, progress=False)
             row = {"config": name, "seed": seed, "steps": run.step, **balance_check(run.frame())}
             if classifier is not None:
-                judged = judge_run(run, classifier, reference)
-                row |= {"IS": judged["inception score"], "classes": judged["classes used"],
-                        "top class share": judged["largest class share"]}
+                row |= brief(judge_run(run, classifier, reference))
             rows.append(row)
     return pd.DataFrame(rows)
 

@@ -148,7 +148,7 @@ def test_seed_study_twice_as_long_continues_each_run_and_judges_it(tmp_path, mon
     judge = ResNet9(width=4)                                                          # any 10-class judge
     table = seed_study(prof, [0], images(), device=torch.device("cpu"), steps=4, classifier=judge,
                        reference=images(20).unsqueeze(1).expand(-1, 3, -1, -1))
-    assert table.steps.tolist() == [4, 4] and {"IS", "classes", "top class share"} <= set(table.columns)
+    assert table.steps.tolist() == [4, 4] and {"IS", "classes", "largest share"} <= set(table.columns)
     assert (tmp_path / "gan_smoke_stable_seed0" / "checkpoint.pt").is_file()          # the originals stay
     assert (tmp_path / "gan_smoke_stable_seed0_4").is_dir()
     again = seed_study(prof, [0], images(), device=torch.device("cpu"))               # loaded, not retrained
