@@ -207,7 +207,8 @@ class GANRun:
         if not self.checkpoint.is_file():
             return False
         try:
-            state = torch.load(self.checkpoint, map_location=self.device, weights_only=True)
+            # on the CPU: the RNG states must stay there; load_state_dict moves weights and Adam moments to the model
+            state = torch.load(self.checkpoint, map_location="cpu", weights_only=True)
             if not same_config(state, self.config, ignore=("steps",)):   # a longer run may resume a shorter one
                 raise ValueError(f"it was made with another configuration, {state['config']}")
             if model_fields(state["profile"]) != model_fields(dataclasses.asdict(self.prof)):
@@ -263,7 +264,7 @@ def model_fields(prof: dict) -> dict:
 
 # Fields ``--set`` may change: the profile's (models, data, batch) and the run's stabilizers and rates.
 RUN_FIELDS = ("g_lr", "d_lr", "warm_start", "real_label", "instance_noise", "spectral_norm", "r1_gamma",
-              "d_every", "joint_batch")
+              "d_every", "joint_batch", "betas")
 
 
 def parse_overrides(pairs: list[str]) -> tuple[dict, dict]:
@@ -281,6 +282,8 @@ def parse_overrides(pairs: list[str]) -> tuple[dict, dict]:
                              f"{', '.join(profile_fields + list(RUN_FIELDS))}")
         if isinstance(default, bool):
             out[key] = value.lower() in ("1", "true", "yes")
+        elif isinstance(default, tuple):
+            out[key] = tuple(float(v) for v in value.split(","))
         elif default is None or isinstance(default, int):
             out[key] = int(value)
         else:
@@ -318,7 +321,8 @@ def seed_study(prof: cfg.Profile, seeds, images: torch.Tensor, device=None, name
             run.train(progress=False)
             if steps and steps != run.step:
                 run = extended(run, steps, progress=False)
-            row = {"config": name, "seed": seed, "steps": run.step, **balance_check(run.frame())}
+            history = run.frame()
+            row = {"config": name, "seed": seed, "steps": run.step, **balance_check(history), **reign(history)}
             if classifier is not None:
                 row |= brief(judge_run(run, classifier, reference))
             rows.append(row)
@@ -326,8 +330,12 @@ def seed_study(prof: cfg.Profile, seeds, images: torch.Tensor, device=None, name
 
 
 def seed_counts(study: pd.DataFrame) -> pd.DataFrame:
-    """Per configuration: in how many seeds the game was balanced or D won (and the mean Inception Score)."""
+    """Per configuration: in how many seeds the game was balanced or D won at the end, in how many D won at some
+    point and the Generator broke that win (given ``reign``'s columns), and the mean Inception Score."""
     counts = study.groupby("config")[["balanced", "D won"]].sum().astype(int)
+    if "D won at" in study:
+        counts["D ever won"] = study.groupby("config")["D won at"].count()
+        counts["G came back"] = study.groupby("config")["G back at"].count()
     counts["of seeds"] = study.groupby("config").size()
     if "IS" in study:
         counts["mean IS"] = study.groupby("config").IS.mean().round(2)
@@ -352,6 +360,20 @@ def balance_check(history: pd.DataFrame) -> dict:
     return {"D_loss": round(m["D_loss"], 4), "G_loss": round(m["G_loss"], 4),
             "balanced": all(lo <= m[k] <= hi for k, (lo, hi) in BANDS.items()),
             "D won": m["D_loss"] < COLLAPSE["D_loss"] and m["G_loss"] > COLLAPSE["G_loss"]}
+
+
+def reign(history: pd.DataFrame, span: int = 100) -> dict:
+    """When D's win began and when the Generator broke it: the first step at which D_loss, averaged over the
+    last ``span`` steps, fell below the "D won" line (0.05), and the first later step at which it rose above it.
+
+    None where it never happened. A run whose win held to the end has a start and no break."""
+    mean = history.D_loss.rolling(span).mean()
+    below = history.step[mean < COLLAPSE["D_loss"]]
+    if below.empty:
+        return {"D won at": None, "G back at": None}
+    start = int(below.iloc[0])
+    above = history.step[(history.step > start) & (mean > COLLAPSE["D_loss"])]
+    return {"D won at": start, "G back at": int(above.iloc[0]) if len(above) else None}
 
 
 def summarize_runs(root: Path) -> pd.DataFrame:

@@ -103,8 +103,8 @@ def test_overrides_are_typed_and_checked():
 
     assert parse_overrides(["d_act=relu", "d_prep_norm=true", "d_width=32", "g_repeat_channels=0"]) == \
         (dict(d_act="relu", d_prep_norm=True, d_width=32, g_repeat_channels=False), {})
-    assert parse_overrides(["joint_batch=true", "r1_gamma=1", "d_every=2", "d_lr=5e-5"]) == \
-        ({}, dict(joint_batch=True, r1_gamma=1.0, d_every=2, d_lr=5e-5))
+    assert parse_overrides(["joint_batch=true", "r1_gamma=1", "d_every=2", "d_lr=5e-5", "betas=0.5,0.9"]) == \
+        ({}, dict(joint_batch=True, r1_gamma=1.0, d_every=2, d_lr=5e-5, betas=(0.5, 0.9)))
     with pytest.raises(ValueError, match="not a profile or run field"):
         parse_overrides(["widht=3"])
 
@@ -135,7 +135,8 @@ def test_seed_study_reports_each_band(tmp_path, monkeypatch):
     monkeypatch.setenv("AUDIOGAN_RUNS", str(tmp_path))
     table = seed_study(dataclasses.replace(PROF, gan_steps=2), [0, 1], images(), device=torch.device("cpu"))
     assert table[["config", "seed"]].values.tolist() == [["collapse", 0], ["collapse", 1], ["stable", 0], ["stable", 1]]
-    assert {"balanced", "D won", "D_loss", "G_loss"} <= set(table.columns) and set(table.steps) == {2}
+    assert {"balanced", "D won", "D_loss", "G_loss", "D won at", "G back at"} <= set(table.columns)
+    assert set(table.steps) == {2}
 
 
 def test_seed_study_twice_as_long_continues_each_run_and_judges_it(tmp_path, monkeypatch):
@@ -162,6 +163,25 @@ def test_seed_counts_counts_each_band_per_config():
                           "D won": [1, 0, 0, 0, 0, 0], "IS": [1.0, 1.5, 1.0, 1.2, 1.4, 1.0]}).astype({"balanced": bool, "D won": bool})
     counts = seed_counts(study)
     assert counts.loc["stable"].tolist() == [2, 0, 3, 1.2] and counts.loc["collapse"].tolist() == [0, 1, 3, 1.17]
+    study["D won at"] = [40, 35, 50, None, None, 900]
+    study["G back at"] = [None, 300, 1000, None, None, None]
+    counts = seed_counts(study)
+    assert counts.loc["collapse", ["D ever won", "G came back"]].tolist() == [3, 2]
+    assert counts.loc["stable", ["D ever won", "G came back"]].tolist() == [1, 0]
+
+
+def test_reign_finds_when_d_won_and_when_g_broke_the_win():
+    from helpers.train import reign
+
+    def history(d_loss):
+        return pd.DataFrame({"step": range(1, len(d_loss) + 1), "D_loss": d_loss})
+
+    won_then_broken = [1.0] * 50 + [0.001] * 300 + [0.3] * 100
+    assert reign(history(won_then_broken), span=100) == {"D won at": 146, "G back at": 367}
+    assert reign(history([1.0] * 50 + [0.001] * 300), span=100) == {"D won at": 146, "G back at": None}
+    assert reign(history([0.5] * 400), span=100) == {"D won at": None, "G back at": None}
+    spike = [0.001] * 200 + [2.0] + [0.001] * 200                      # one bad step is not a comeback
+    assert reign(history(spike), span=100)["G back at"] is None
 
 
 def test_summarize_runs_lists_each_run_with_what_it_changed(tmp_path):
