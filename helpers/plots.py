@@ -127,3 +127,24 @@ def balance_map(table, bands: dict, best: float | None = None, title: str = ""):
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def reign_curves(histories: dict, line: float = 0.05, span: int = 100, title: str = ""):
+    """D_loss averaged over the last ``span`` steps, one curve per run (log scale), with the "D won" line.
+
+    Below the line D is winning; a dot marks where the Generator broke the win (``train.reign``)."""
+    from .train import reign
+
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    for label, history in histories.items():
+        mean = history.D_loss.rolling(span).mean()
+        (curve,) = ax.plot(history.step, mean, label=label)
+        back = reign(history, span)["G back at"]
+        if back is not None:
+            ax.plot(back, mean[history.step == back].iloc[0], "o", color=curve.get_color())
+    ax.axhline(line, color="grey", ls="--", lw=1)
+    ax.text(0.01, line, f" D won: D_loss < {line:g}", transform=ax.get_yaxis_transform(), va="top", fontsize=8)
+    ax.set(yscale="log", xlabel="step (iteration)", ylabel=f"D_loss, mean of the last {span} steps", title=title)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig

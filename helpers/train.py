@@ -73,7 +73,7 @@ class GANRun:
     def __init__(self, prof: cfg.Profile, config: GANConfig, images: torch.Tensor, out: Path | None = None,
                  device: torch.device | None = None, classifier: nn.Module | None = None):
         self.prof, self.config, self.device = prof, config, device or cfg.device()
-        self.out = Path(out) if out else cfg.runs_dir() / f"gan_{prof.name}_{config.name}_seed{config.seed}"
+        self.out = Path(out) if out else run_dir(prof, config.name, config.seed)
         self.images = images.to(self.device)               # [N, n_mels, frames], normalized to [-1, 1]
         torch.manual_seed(config.seed)
         self.G = generator_for(prof).to(self.device)
@@ -247,6 +247,12 @@ def spectral_normalize(d: nn.Module) -> nn.Module:
     return d
 
 
+def run_dir(prof: cfg.Profile, name: str, seed: int, steps: int | None = None) -> Path:
+    """Where a notebook run lives: ``runs/gan_<profile>_<config>_seed<seed>``, plus ``_<steps>`` when ``extended``."""
+    folder = cfg.runs_dir() / f"gan_{prof.name}_{name}_seed{seed}"
+    return folder if steps in (None, prof.gan_steps) else folder.with_name(f"{folder.name}_{steps}")
+
+
 def resume_or_start(prof: cfg.Profile, config: GANConfig, images: torch.Tensor, device=None, classifier=None,
                     out: Path | None = None) -> GANRun:
     """A run ready to train: continued from its checkpoint when one exists (an interrupted notebook resumes)."""
@@ -326,7 +332,12 @@ def seed_study(prof: cfg.Profile, seeds, images: torch.Tensor, device=None, name
             if classifier is not None:
                 row |= brief(judge_run(run, classifier, reference))
             rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).astype({"D won at": "Int64", "G back at": "Int64"})   # steps, or <NA>: never
+
+
+def seed_histories(prof: cfg.Profile, seeds, name: str = "collapse", steps: int | None = None) -> dict:
+    """The step-by-step histories of a seed study's runs, by seed (``seed_study`` trains them; this only reads)."""
+    return {seed: pd.read_csv(run_dir(prof, name, seed, steps) / "history.csv") for seed in seeds}
 
 
 def seed_counts(study: pd.DataFrame) -> pd.DataFrame:

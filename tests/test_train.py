@@ -154,6 +154,10 @@ def test_seed_study_twice_as_long_continues_each_run_and_judges_it(tmp_path, mon
     assert (tmp_path / "gan_smoke_stable_seed0_4").is_dir()
     again = seed_study(prof, [0], images(), device=torch.device("cpu"))               # loaded, not retrained
     assert again.steps.tolist() == [2, 2]
+    from helpers.train import seed_histories
+
+    assert seed_histories(prof, [0], "stable", steps=4)[0].step.tolist() == [1, 2, 3, 4]
+    assert seed_histories(prof, [0], "collapse")[0].step.tolist() == [1, 2]
 
 
 def test_seed_counts_counts_each_band_per_config():
