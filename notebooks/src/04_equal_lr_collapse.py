@@ -108,5 +108,7 @@ pd.DataFrame({"real held-out clips": judge(clf, real, ds.images[train_idx]),
 #   does not count as a win, though the judge above finds that G learned nothing.
 # - **Across seeds the fair fight is lost, but not always for good.** The seed-1 Generator came back and
 #   learned; with seed 2 D never let go (last 20%: `D_loss` 0.0005, `G_loss` 8.1). Notebook 05 counts the
-#   seeds and follows every run to twice the steps, where this seed's Generator came back as well (D still
-#   far ahead on the losses); docs/experiments.md has five more seeds on a GPU, where D held its win in 4 of 5.
+#   seeds, follows every run to twice the steps, where this seed's Generator came back as well (D still far
+#   ahead on the losses), and plots when each seed's win ended. docs/experiments.md has five more seeds on a GPU,
+#   where D held its win in 4 of 5 in one set of runs and 2 of 5 in a repeat: GPU runs do not repeat bit for
+#   bit, and at equal rates that is enough to change who wins in the end, though never who wins at first.
