@@ -130,21 +130,21 @@ def balance_map(table, bands: dict, best: float | None = None, title: str = ""):
 
 
 def reign_curves(histories: dict, line: float = 0.05, span: int = 100, title: str = ""):
-    """D_loss averaged over the last ``span`` steps, one curve per run (log scale), with the "D won" line.
+    """Median D_loss of the last ``span`` steps, one curve per run (log scale), with the "D won" line.
 
     Below the line D is winning; a dot marks where the Generator broke the win (``train.reign``)."""
     from .train import reign
 
-    fig, ax = plt.subplots(figsize=(8, 3.4))
+    fig, ax = plt.subplots(figsize=(9.5, 3.4))
     for label, history in histories.items():
-        mean = history.D_loss.rolling(span).mean()
-        (curve,) = ax.plot(history.step, mean, label=label)
-        back = reign(history, span)["G back at"]
+        median = history.D_loss.rolling(span).median()
+        (curve,) = ax.plot(history.step, median, label=label)
+        back = reign(history, span, line)["G back at"]
         if back is not None:
-            ax.plot(back, mean[history.step == back].iloc[0], "o", color=curve.get_color())
+            ax.plot(back, median[history.step == back].iloc[0], "o", color=curve.get_color())
     ax.axhline(line, color="grey", ls="--", lw=1)
     ax.text(0.01, line, f" D won: D_loss < {line:g}", transform=ax.get_yaxis_transform(), va="top", fontsize=8)
-    ax.set(yscale="log", xlabel="step (iteration)", ylabel=f"D_loss, mean of the last {span} steps", title=title)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set(yscale="log", xlabel="step (iteration)", ylabel=f"D_loss, median of the last {span} steps", title=title)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     return fig

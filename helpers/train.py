@@ -32,6 +32,7 @@ CONFIGS = {"collapse": dict(g_lr=2e-4, d_lr=2e-4), "stable": dict(g_lr=2e-4, d_l
 # equal learning rates D wins (D_loss below 0.05, G_loss above 4).
 BANDS = {"D_loss": (0.3, 0.8), "G_loss": (0.8, 2.5)}
 COLLAPSE = {"D_loss": 0.05, "G_loss": 4.0}
+REIGN = ("D won at", "G back at")   # the two turns of an equal-LR fight (see reign)
 COLUMNS = ["step", "D_loss", "G_loss", "D(x)", "D(G(z))", "seconds"]
 
 
@@ -290,6 +291,8 @@ def parse_overrides(pairs: list[str]) -> tuple[dict, dict]:
             out[key] = value.lower() in ("1", "true", "yes")
         elif isinstance(default, tuple):
             out[key] = tuple(float(v) for v in value.split(","))
+            if len(out[key]) != len(default):
+                raise ValueError(f"--set {pair}: {key} takes {len(default)} comma-separated numbers")
         elif default is None or isinstance(default, int):
             out[key] = int(value)
         else:
@@ -332,7 +335,8 @@ def seed_study(prof: cfg.Profile, seeds, images: torch.Tensor, device=None, name
             if classifier is not None:
                 row |= brief(judge_run(run, classifier, reference))
             rows.append(row)
-    return pd.DataFrame(rows).astype({"D won at": "Int64", "G back at": "Int64"})   # steps, or <NA>: never
+    table = pd.DataFrame(rows)
+    return table.astype({k: "Int64" for k in REIGN if k in table})   # steps, or <NA>: never
 
 
 def seed_histories(prof: cfg.Profile, seeds, name: str = "collapse", steps: int | None = None) -> dict:
@@ -373,18 +377,15 @@ def balance_check(history: pd.DataFrame) -> dict:
             "D won": m["D_loss"] < COLLAPSE["D_loss"] and m["G_loss"] > COLLAPSE["G_loss"]}
 
 
-def reign(history: pd.DataFrame, span: int = 100) -> dict:
-    """When D's win began and when the Generator broke it: the first step at which D_loss, averaged over the
-    last ``span`` steps, fell below the "D won" line (0.05), and the first later step at which it rose above it.
+def reign(history: pd.DataFrame, span: int = 100, line: float = COLLAPSE["D_loss"]) -> dict:
+    """When D's win began and when the Generator broke it, as steps (None: never).
 
-    None where it never happened. A run whose win held to the end has a start and no break."""
-    mean = history.D_loss.rolling(span).mean()
-    below = history.step[mean < COLLAPSE["D_loss"]]
-    if below.empty:
-        return {"D won at": None, "G back at": None}
-    start = int(below.iloc[0])
-    above = history.step[(history.step > start) & (mean > COLLAPSE["D_loss"])]
-    return {"D won at": start, "G back at": int(above.iloc[0]) if len(above) else None}
+    D is winning while the median D_loss of the last ``span`` steps is below the "D won" line: most of those
+    steps are clear wins. A median, not a mean, so that one wild step (D_loss 5 or more happens) is a jolt
+    rather than a comeback. Whether D won back the lead by the end is ``balance_check``'s "D won"."""
+    winning = history.D_loss.rolling(span).median() < line
+    flips = history.step[winning != winning.shift(fill_value=False)].tolist()   # steps where the state changed
+    return {key: (int(flips[i]) if i < len(flips) else None) for i, key in enumerate(REIGN)}
 
 
 def summarize_runs(root: Path) -> pd.DataFrame:

@@ -13,4 +13,4 @@ def test_reign_curves_draws_each_run_and_marks_the_comeback():
     ax = reign_curves({"seed 0": held, "seed 1": broken}).axes[0]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["seed 0", "seed 1"]
     dots = [l for l in ax.get_lines() if l.get_marker() == "o"]
-    assert len(dots) == 1 and dots[0].get_xdata()[0] == 367 and dots[0].get_color() == ax.get_lines()[1].get_color()
+    assert len(dots) == 1 and dots[0].get_xdata()[0] == 400 and dots[0].get_color() == ax.get_lines()[1].get_color()

@@ -105,6 +105,8 @@ def test_overrides_are_typed_and_checked():
         (dict(d_act="relu", d_prep_norm=True, d_width=32, g_repeat_channels=False), {})
     assert parse_overrides(["joint_batch=true", "r1_gamma=1", "d_every=2", "d_lr=5e-5", "betas=0.5,0.9"]) == \
         ({}, dict(joint_batch=True, r1_gamma=1.0, d_every=2, d_lr=5e-5, betas=(0.5, 0.9)))
+    with pytest.raises(ValueError, match="2 comma-separated numbers"):
+        parse_overrides(["betas=0.9"])
     with pytest.raises(ValueError, match="not a profile or run field"):
         parse_overrides(["widht=3"])
 
@@ -167,8 +169,8 @@ def test_seed_counts_counts_each_band_per_config():
                           "D won": [1, 0, 0, 0, 0, 0], "IS": [1.0, 1.5, 1.0, 1.2, 1.4, 1.0]}).astype({"balanced": bool, "D won": bool})
     counts = seed_counts(study)
     assert counts.loc["stable"].tolist() == [2, 0, 3, 1.2] and counts.loc["collapse"].tolist() == [0, 1, 3, 1.17]
-    study["D won at"] = [40, 35, 50, None, None, 900]
-    study["G back at"] = [None, 300, 1000, None, None, None]
+    study["D won at"] = pd.array([40, 35, 50, None, None, 900], dtype="Int64")   # as seed_study gives them
+    study["G back at"] = pd.array([None, 300, 1000, None, None, None], dtype="Int64")
     counts = seed_counts(study)
     assert counts.loc["collapse", ["D ever won", "G came back"]].tolist() == [3, 2]
     assert counts.loc["stable", ["D ever won", "G came back"]].tolist() == [1, 0]
@@ -180,12 +182,13 @@ def test_reign_finds_when_d_won_and_when_g_broke_the_win():
     def history(d_loss):
         return pd.DataFrame({"step": range(1, len(d_loss) + 1), "D_loss": d_loss})
 
-    won_then_broken = [1.0] * 50 + [0.001] * 300 + [0.3] * 100
-    assert reign(history(won_then_broken), span=100) == {"D won at": 146, "G back at": 367}
-    assert reign(history([1.0] * 50 + [0.001] * 300), span=100) == {"D won at": 146, "G back at": None}
-    assert reign(history([0.5] * 400), span=100) == {"D won at": None, "G back at": None}
-    spike = [0.001] * 200 + [2.0] + [0.001] * 200                      # one bad step is not a comeback
-    assert reign(history(spike), span=100)["G back at"] is None
+    won, broken = [1.0] * 50 + [0.001] * 300, [0.3] * 100          # the median of 100 flips at the 51st step
+    assert reign(history(won + broken), span=100) == {"D won at": 101, "G back at": 400}
+    assert reign(history(won + broken + [0.001] * 200), span=100) == {"D won at": 101, "G back at": 400}
+    assert reign(history(won), span=100) == {"D won at": 101, "G back at": None}
+    assert reign(history([0.5] * 400), span=100)["D won at"] is None
+    jolt = [0.001] * 200 + [6.0] + [0.001] * 200                       # one wild step is not a comeback
+    assert reign(history(jolt), span=100) == {"D won at": 100, "G back at": None}
 
 
 def test_summarize_runs_lists_each_run_with_what_it_changed(tmp_path):
