@@ -55,6 +55,9 @@ class GANConfig:
     r1_gamma: float = 0.0        # R1 gradient penalty on real images (Mescheder, Geiger & Nowozin 2018)
     d_every: int = 1             # D learns on every k-th step only: fewer D updates per G update
     joint_batch: bool = False    # real and fake through D as one batch (both steps): D's BatchNorm mixes them
+    # G's objective. The non-saturating -log D(G(z)) keeps a full gradient when D wins; the minimax
+    # log(1 - D(G(z))) of Goodfellow et al. (2014) loses it. G_loss is logged as -log D(G(z)) either way.
+    minimax: bool = False
 
 
 def config_for(name: str, prof: cfg.Profile, **overrides) -> GANConfig:
@@ -130,7 +133,7 @@ class GANRun:
         else:
             d_on_fake = self.D(fake_in)
         g_loss = self.loss(d_on_fake, ones)                                # non-saturating: make D say "real"
-        g_loss.backward()
+        (-self.loss(d_on_fake, zeros) if c.minimax else g_loss).backward()   # minimax: make D say "fake" less
         self.opt_g.step()
 
         self.step += 1
@@ -271,7 +274,7 @@ def model_fields(prof: dict) -> dict:
 
 # Fields ``--set`` may change: the profile's (models, data, batch) and the run's stabilizers and rates.
 RUN_FIELDS = ("g_lr", "d_lr", "warm_start", "real_label", "instance_noise", "spectral_norm", "r1_gamma",
-              "d_every", "joint_batch", "betas")
+              "d_every", "joint_batch", "betas", "minimax")
 
 
 def parse_overrides(pairs: list[str]) -> tuple[dict, dict]:

@@ -134,3 +134,21 @@ def test_joint_batch_lets_ds_batchnorm_see_real_and_fake_together(tmp_path):
             joint.D(torch.cat([real, fake]))[PROF.batch_size:], torch.ones(PROF.batch_size))
     assert row["G_loss"] == pytest.approx(g_loss.item(), abs=1e-5)
     assert torch.equal(base.rng.get_state(), joint.rng.get_state())
+
+
+def test_minimax_loses_gs_gradient_when_d_is_sure_and_logs_the_same_g_loss(tmp_path):
+    """Goodfellow et al.'s minimax objective for G: its gradient is D(G(z)) / (1 - D(G(z))) times the
+    non-saturating one, so it vanishes when D calls every fake fake; G_loss is still -log D(G(z))."""
+    def g_grad_norm(bias, **changes):
+        r = run(tmp_path / f"{bias}{changes}", **changes)
+        for group in r.opt_d.param_groups:            # freeze D: its verdicts are the ones set here
+            group["lr"] = 0.0
+        with torch.no_grad():
+            r.D.head.linear.bias.fill_(bias)
+        row = r.train_step()
+        return torch.cat([p.grad.flatten() for p in r.G.parameters()]).norm().item(), row["G_loss"]
+
+    for bias, lo, hi in ((-20.0, 0, 1e-4), (0.0, 1e-2, float("inf"))):   # an unsure D: no vanishing
+        (saturating, logged_a), (non_saturating, logged_b) = g_grad_norm(bias, minimax=True), g_grad_norm(bias)
+        assert lo < saturating / non_saturating < hi
+        assert logged_a == pytest.approx(logged_b)
