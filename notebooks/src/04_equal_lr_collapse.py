@@ -96,6 +96,9 @@ pd.DataFrame({"real held-out clips": judge(clf, real, ds.images[train_idx]),
 # docs/experiments.md). Once D's logits are large, `sigmoid` saturates: D(G(z)) is almost exactly 0 for every
 # fake. Yet G's loss, the non-saturating `-log D(G(z))`, still hands G a full-sized gradient (its slope with
 # respect to D's logit is D(G(z)) - 1, about -1), which is how a beaten Generator can fight its way back.
+# Goodfellow et al. (2014) chose it for that reason over the minimax `log(1 - D(G(z)))`, whose slope -D(G(z))
+# vanishes here. Trained on the minimax loss instead, this seed's Generator never came back, but then the
+# nerfed D won too (docs/experiments.md, round 10): the same gradient saves both.
 #
 # ## What we learned (this run: seed 0, cpu profile, FSDD)
 # - **D wins at once.** Its 10-step mean `D_loss` is below 0.05 by step 34; over steps 101-300 the mean
