@@ -143,9 +143,9 @@ fig = plots.reign_curves(equal | nerfed, title="when D wins, and when G breaks t
 #   long, the run stayed in the band (0.62 and 1.60): for this seed the nerf did not just delay D's win.
 # - **At 1,200 steps, across seeds, it is a tendency, not a law.** The nerfed run was balanced for 2 of 3 seeds;
 #   for seed 2, D was winning slowly (last 20%: 0.16 and 3.0) and the samples piled onto three classes. At equal
-#   learning rates D won outright by the strict test for 1 of 3 seeds. More seeds (docs/experiments.md) keep
-#   the nerf's count and move D's: seeds 3 and 4 on the CPU were balanced under the nerf, and at equal rates
-#   their Generators came back; five seeds on a GPU gave 4 of 5 balanced and D's outright win in 4 of 5.
+#   learning rates D won outright by the strict test for 1 of 3 seeds. Over ten CPU seeds (docs/experiments.md,
+#   round 11) the nerf balanced 9 of 10 and D won outright at equal rates in 4 of 10; both halves held in the
+#   same seed for 3 of the 10 (seeds 5, 7 and 8), none of them among the three shown here.
 # - **Given twice the steps, the nerf balanced all three seeds** (last 20%: `D_loss` 0.62, 0.49 and 0.71,
 #   `G_loss` 1.60, 1.88 and 1.48). Seed 2's slow win for D was a lead that G closed: its Generator ended with
 #   the best samples of all twelve runs (Inception Score 1.67, all ten classes). The nerf needs time.
