@@ -44,6 +44,7 @@ class GANConfig:
     g_lr: float = 2e-4
     d_lr: float = 2e-5
     betas: tuple[float, float] = (0.5, 0.999)   # DCGAN's Adam settings (Radford et al. 2016)
+    adam_eps: float = 1e-8                      # Adam's denominator floor: large values stop steps on tiny gradients
     seed: int = 0
     steps: int = 1200
     warm_start: bool = False                    # D's trunk from the digit classifier of notebook 03
@@ -87,8 +88,8 @@ class GANRun:
         self.D = as_discriminator(base.to(self.device), warm_start=config.warm_start)
         if config.spectral_norm:
             spectral_normalize(self.D)
-        self.opt_g = torch.optim.Adam(self.G.parameters(), config.g_lr, betas=config.betas)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), config.d_lr, betas=config.betas)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), config.g_lr, betas=config.betas, eps=config.adam_eps)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), config.d_lr, betas=config.betas, eps=config.adam_eps)
         self.loss = nn.BCEWithLogitsLoss()
         self.rng = torch.Generator().manual_seed(config.seed)   # batches and noise: one stream, saved
         self.fixed_noise = torch.randn(config.n_fixed, prof.latent_size, generator=self.rng)
@@ -274,7 +275,7 @@ def model_fields(prof: dict) -> dict:
 
 # Fields ``--set`` may change: the profile's (models, data, batch) and the run's stabilizers and rates.
 RUN_FIELDS = ("g_lr", "d_lr", "warm_start", "real_label", "instance_noise", "spectral_norm", "r1_gamma",
-              "d_every", "joint_batch", "betas", "minimax")
+              "d_every", "joint_batch", "betas", "adam_eps", "minimax")
 
 
 def parse_overrides(pairs: list[str]) -> tuple[dict, dict]:

@@ -103,12 +103,27 @@ def test_overrides_are_typed_and_checked():
 
     assert parse_overrides(["d_act=relu", "d_prep_norm=true", "d_width=32", "g_repeat_channels=0"]) == \
         (dict(d_act="relu", d_prep_norm=True, d_width=32, g_repeat_channels=False), {})
-    assert parse_overrides(["joint_batch=true", "r1_gamma=1", "d_every=2", "d_lr=5e-5", "betas=0.5,0.9"]) == \
-        ({}, dict(joint_batch=True, r1_gamma=1.0, d_every=2, d_lr=5e-5, betas=(0.5, 0.9)))
+    assert parse_overrides(["joint_batch=true", "r1_gamma=1", "d_every=2", "d_lr=5e-5", "betas=0.5,0.9",
+                            "adam_eps=1e-4"]) == \
+        ({}, dict(joint_batch=True, r1_gamma=1.0, d_every=2, d_lr=5e-5, betas=(0.5, 0.9), adam_eps=1e-4))
     with pytest.raises(ValueError, match="2 comma-separated numbers"):
         parse_overrides(["betas=0.9"])
     with pytest.raises(ValueError, match="not a profile or run field"):
         parse_overrides(["widht=3"])
+
+
+def test_a_large_adam_eps_shrinks_the_steps_of_both_networks(tmp_path):
+    def moved(r):
+        before = [torch.cat([p.detach().flatten().clone() for p in m.parameters()]) for m in (r.G, r.D)]
+        r.train_step()
+        after = [torch.cat([p.detach().flatten() for p in m.parameters()]) for m in (r.G, r.D)]
+        return [(a - b).abs().mean().item() for a, b in zip(after, before)]
+
+    plain = moved(run(tmp_path / "plain"))
+    floored = run(tmp_path / "floored", adam_eps=10.0)
+    assert [o.param_groups[0]["eps"] for o in (floored.opt_g, floored.opt_d)] == [10.0, 10.0]
+    # Adam's first step is lr * sign(g) whatever the gradient; an eps far above |g| makes it lr * g / eps instead
+    assert all(f < p / 100 for f, p in zip(moved(floored), plain))
 
 
 def test_resume_refuses_another_profile(tmp_path):
