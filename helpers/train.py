@@ -33,6 +33,8 @@ CONFIGS = {"collapse": dict(g_lr=2e-4, d_lr=2e-4), "stable": dict(g_lr=2e-4, d_l
 BANDS = {"D_loss": (0.3, 0.8), "G_loss": (0.8, 2.5)}
 COLLAPSE = {"D_loss": 0.05, "G_loss": 4.0}
 REIGN = ("D won at", "G back at")   # the two turns of an equal-LR fight (see reign)
+SPREAD = "G spread out at"            # when the fixed-z samples stopped being one image (see spread_out_at)
+SPREAD_LINE = 0.1                     # pixel std across samples: about 0.01 for one image, 0.23 for real clips
 COLUMNS = ["step", "D_loss", "G_loss", "D(x)", "D(G(z))", "seconds"]
 
 
@@ -335,12 +337,13 @@ def seed_study(prof: cfg.Profile, seeds, images: torch.Tensor, device=None, name
             if steps and steps != run.step:
                 run = extended(run, steps, progress=False)
             history = run.frame()
-            row = {"config": name, "seed": seed, "steps": run.step, **balance_check(history), **reign(history)}
+            row = {"config": name, "seed": seed, "steps": run.step, **balance_check(history), **reign(history),
+                   SPREAD: spread_out_at(run.snapshots)}
             if classifier is not None:
                 row |= brief(judge_run(run, classifier, reference))
             rows.append(row)
     table = pd.DataFrame(rows)
-    return table.astype({k: "Int64" for k in REIGN if k in table})   # steps, or <NA>: never
+    return table.astype({k: "Int64" for k in (*REIGN, SPREAD) if k in table})   # steps, or <NA>: never
 
 
 def seed_histories(prof: cfg.Profile, seeds, name: str = "collapse", steps: int | None = None) -> dict:
@@ -390,6 +393,25 @@ def reign(history: pd.DataFrame, span: int = 100, line: float = COLLAPSE["D_loss
     winning = history.D_loss.rolling(span).median() < line
     flips = history.step[winning != winning.shift(fill_value=False)].tolist()   # steps where the state changed
     return {key: (int(flips[i]) if i < len(flips) else None) for i, key in enumerate(REIGN)}
+
+
+def sample_spread(snapshots: dict) -> pd.Series:
+    """Pixel std across the fixed-z samples at each kept step: near 0 while every z gives the same image."""
+    return pd.Series({step: float(x.reshape(len(x), -1).std(0).mean()) for step, x in sorted(snapshots.items())},
+                     dtype=float)
+
+
+def spread_out_at(snapshots: dict, line: float = SPREAD_LINE) -> int | None:
+    """The first kept step at which the Generator's samples spread out (std across fixed z above ``line``)
+    after collapsing below it; None if they never did. Every run starts by collapsing (a fresh Generator's
+    samples already differ little, and D's first verdicts push them all the same way); breaking out is the
+    moment different z start to give different spectrograms."""
+    spread = sample_spread(snapshots)
+    collapsed = spread[spread < line]
+    if collapsed.empty:
+        return None
+    later = spread[(spread.index > collapsed.index[0]) & (spread > line)]
+    return int(later.index[0]) if len(later) else None
 
 
 def summarize_runs(root: Path) -> pd.DataFrame:

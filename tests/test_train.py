@@ -152,7 +152,8 @@ def test_seed_study_reports_each_band(tmp_path, monkeypatch):
     monkeypatch.setenv("AUDIOGAN_RUNS", str(tmp_path))
     table = seed_study(dataclasses.replace(PROF, gan_steps=2), [0, 1], images(), device=torch.device("cpu"))
     assert table[["config", "seed"]].values.tolist() == [["collapse", 0], ["collapse", 1], ["stable", 0], ["stable", 1]]
-    assert {"balanced", "D won", "D_loss", "G_loss", "D won at", "G back at"} <= set(table.columns)
+    assert {"balanced", "D won", "D_loss", "G_loss", "D won at", "G back at", "G spread out at"} <= set(table.columns)
+    assert str(table["G spread out at"].dtype) == "Int64"
     assert set(table.steps) == {2}
 
 
@@ -189,6 +190,23 @@ def test_seed_counts_counts_each_band_per_config():
     counts = seed_counts(study)
     assert counts.loc["collapse", ["D ever won", "G came back"]].tolist() == [3, 2]
     assert counts.loc["stable", ["D ever won", "G came back"]].tolist() == [1, 0]
+
+
+def test_spread_out_at_finds_when_the_samples_stop_being_one_image():
+    from helpers.train import sample_spread, spread_out_at
+
+    torch.manual_seed(0)
+    base = torch.rand(1, 3, 8, 8)
+
+    def samples(std):                                   # 16 samples around one image, spread by ``std``
+        return base + std * torch.randn(16, 3, 8, 8)
+
+    stds = {50: 0.09, 100: 0.05, 150: 0.01, 200: 0.01, 250: 0.3, 300: 0.02}
+    snaps = {step: samples(std) for step, std in stds.items()}
+    assert sample_spread(snaps).round(1).tolist() == [0.1, 0.0, 0.0, 0.0, 0.3, 0.0]
+    assert spread_out_at(snaps) == 250                  # collapsed from 100 (0.09 at 50 is not a break-out)
+    assert spread_out_at({k: v for k, v in snaps.items() if k < 250}) is None      # stayed one image
+    assert spread_out_at({50: samples(0.3), 100: samples(0.3)}) is None            # never collapsed
 
 
 def test_reign_finds_when_d_won_and_when_g_broke_the_win():
