@@ -402,10 +402,10 @@ def sample_spread(snapshots: dict) -> pd.Series:
 
 
 def spread_out_at(snapshots: dict, line: float = SPREAD_LINE) -> int | None:
-    """The first kept step at which the Generator's samples spread out (std across fixed z above ``line``)
-    after collapsing below it; None if they never did. Every run starts by collapsing (a fresh Generator's
-    samples already differ little, and D's first verdicts push them all the same way); breaking out is the
-    moment different z start to give different spectrograms."""
+    """The first kept step at which the fixed-z samples spread out (std across them strictly above ``line``)
+    after having been below it; None if they never did. Only a rise from below counts, so a Generator whose
+    samples differ from the start is not mistaken for one that broke out of a collapse. In the runs on record
+    the first snapshot (step 50) is already below the line and the spread keeps falling until about step 200."""
     spread = sample_spread(snapshots)
     collapsed = spread[spread < line]
     if collapsed.empty:
