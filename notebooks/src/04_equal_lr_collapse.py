@@ -115,7 +115,8 @@ pd.DataFrame({"real held-out clips": judge(clf, real, ds.images[train_idx]),
 #   ahead on the losses), and plots when each seed's win ended. docs/experiments.md has five more seeds on a GPU,
 #   where D held its win in 4 of 5 in one set of runs and 2 of 5 in a repeat: GPU runs do not repeat bit for
 #   bit, and at equal rates that is enough to change who wins in the end, though never who wins at first.
-# - **"G learned nothing" means G never left its collapse.** Every Generator, nerfed or not, starts by making
-#   nearly the same image for every z. Where an equal-LR Generator broke D's win, it did so within 100 steps of
-#   its samples spreading out again (notebook 05 lists both steps; docs/experiments.md, round 12, has every run),
-#   and where D held on, the samples stayed one image to the end.
+# - **"G learned nothing" shows in the samples: they stay one image.** By step 200 every Generator, nerfed or
+#   not, makes nearly the same image for every z. Where an equal-LR Generator broke D's win, its samples spread
+#   out within 100 steps of the break (which came first, these measures cannot say; notebook 05 lists both
+#   steps, docs/experiments.md round 12 every run), and they did not collapse again even when D took the lead
+#   back for a while; where D held on, the samples stayed one image to the end.
