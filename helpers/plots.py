@@ -129,22 +129,40 @@ def balance_map(table, bands: dict, best: float | None = None, title: str = ""):
     return fig
 
 
-def reign_curves(histories: dict, line: float = 0.05, span: int = 100, title: str = ""):
+def reign_curves(histories: dict, line: float = 0.05, span: int = 100, title: str = "", spreads: dict | None = None):
     """Median D_loss of the last ``span`` steps, one curve per run (log scale), with the "D won" line.
 
-    Below the line D is winning; a dot marks where the Generator broke the win (``train.reign``)."""
-    from .train import reign
+    Below the line D is winning; a dot marks where the Generator broke the win (``train.reign``). With
+    ``spreads`` (``train.sample_spread`` of the same runs, same keys) a second panel follows the pixel std
+    across the fixed-z samples, a dot where they spread out (``train.spread_out_at``), so that the break in
+    D's win can be set beside the moment the Generator stopped making one image."""
+    from .train import SPREAD_LINE, breakout, reign
 
-    fig, ax = plt.subplots(figsize=(9.5, 3.4))
+    fig, axes = plt.subplots(2 if spreads else 1, 1, figsize=(9.5, 6.2 if spreads else 3.4), sharex=True,
+                             squeeze=False)
+    ax, colors = axes[0, 0], {}
     for label, history in histories.items():
         median = history.D_loss.rolling(span).median()
         (curve,) = ax.plot(history.step, median, label=label)
+        colors[label] = curve.get_color()
         back = reign(history, span, line)["G back at"]
         if back is not None:
             ax.plot(back, median[history.step == back].iloc[0], "o", color=curve.get_color())
     ax.axhline(line, color="grey", ls="--", lw=1)
     ax.text(0.01, line, f" D won: D_loss < {line:g}", transform=ax.get_yaxis_transform(), va="top", fontsize=8)
-    ax.set(yscale="log", xlabel="step (iteration)", ylabel=f"D_loss, median of the last {span} steps", title=title)
+    ax.set(yscale="log", ylabel=f"D_loss, median of the last {span} steps", title=title)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    if spreads:
+        low = axes[1, 0]
+        for label, spread in spreads.items():
+            low.plot(spread.index, spread.values, color=colors.get(label))
+            step = breakout(spread)
+            if step is not None:
+                low.plot(step, spread[step], "o", color=colors.get(label))
+        low.axhline(SPREAD_LINE, color="grey", ls="--", lw=1)
+        low.text(0.01, SPREAD_LINE, f" spread out: std > {SPREAD_LINE:g}", transform=low.get_yaxis_transform(),
+                 va="bottom", fontsize=8)
+        low.set(ylabel="pixel std across fixed-z samples")
+    axes[-1, 0].set(xlabel="step (iteration)")
     fig.tight_layout()
     return fig

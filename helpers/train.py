@@ -351,6 +351,15 @@ def seed_histories(prof: cfg.Profile, seeds, name: str = "collapse", steps: int 
     return {seed: pd.read_csv(run_dir(prof, name, seed, steps) / "history.csv") for seed in seeds}
 
 
+def seed_spreads(prof: cfg.Profile, seeds, name: str = "collapse", steps: int | None = None) -> dict:
+    """``sample_spread`` of a seed study's runs over their kept steps, by seed (read from their checkpoints)."""
+    spreads = {}
+    for seed in seeds:
+        state = torch.load(run_dir(prof, name, seed, steps) / "checkpoint.pt", map_location="cpu", weights_only=True)
+        spreads[seed] = sample_spread(dict(zip(state["snapshot_steps"], state["snapshots"])))
+    return spreads
+
+
 def seed_counts(study: pd.DataFrame) -> pd.DataFrame:
     """Per configuration: in how many seeds the game was balanced or D won at the end, in how many D won at some
     point and the Generator broke that win (given ``reign``'s columns), and the mean Inception Score."""
@@ -406,7 +415,12 @@ def spread_out_at(snapshots: dict, line: float = SPREAD_LINE) -> int | None:
     after having been below it; None if they never did. Only a rise from below counts, so a Generator whose
     samples differ from the start is not mistaken for one that broke out of a collapse. In the runs on record
     the first snapshot (step 50) is already below the line and the spread keeps falling until about step 200."""
-    spread = sample_spread(snapshots)
+    return breakout(sample_spread(snapshots), line)
+
+
+def breakout(spread: pd.Series, line: float = SPREAD_LINE) -> int | None:
+    """``spread_out_at`` for a spread already measured (``sample_spread``): the first step strictly above
+    ``line`` after one strictly below it."""
     collapsed = spread[spread < line]
     if collapsed.empty:
         return None

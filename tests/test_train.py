@@ -176,6 +176,11 @@ def test_seed_study_twice_as_long_continues_each_run_and_judges_it(tmp_path, mon
 
     assert seed_histories(prof, [0], "stable", steps=4)[0].step.tolist() == [1, 2, 3, 4]
     assert seed_histories(prof, [0], "collapse")[0].step.tolist() == [1, 2]
+    from helpers.train import sample_spread, seed_spreads
+
+    longer = torch.load(tmp_path / "gan_smoke_stable_seed0_4" / "checkpoint.pt", weights_only=True)
+    expected = sample_spread(dict(zip(longer["snapshot_steps"], longer["snapshots"])))
+    assert seed_spreads(prof, [0], "stable", steps=4)[0].equals(expected) and len(expected) >= 2
 
 
 def test_seed_counts_counts_each_band_per_config():
@@ -193,7 +198,7 @@ def test_seed_counts_counts_each_band_per_config():
 
 
 def test_spread_out_at_finds_when_the_samples_stop_being_one_image():
-    from helpers.train import sample_spread, spread_out_at
+    from helpers.train import breakout, sample_spread, spread_out_at
 
     torch.manual_seed(0)
     base = torch.rand(1, 3, 8, 8)
@@ -208,6 +213,7 @@ def test_spread_out_at_finds_when_the_samples_stop_being_one_image():
     assert spread_out_at({k: v for k, v in snaps.items() if k < 250}) is None     # stayed one image
     assert spread_out_at(run_of({50: 0.3, 100: 0.3})) is None                     # never collapsed
     assert spread_out_at({}) is None
+    assert breakout(pd.Series({50: 0.3, 100: 0.1, 150: 0.2})) is None     # exactly at the line is not below it
 
 
 def test_reign_finds_when_d_won_and_when_g_broke_the_win():

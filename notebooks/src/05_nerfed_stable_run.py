@@ -20,7 +20,7 @@ from helpers.dataset import AudioDataset
 from helpers.metrics import judge, judge_run
 from helpers.notebook import live_log, start
 from helpers.train import (BANDS, balance_check, config_for, extended, resume_or_start, seed_counts, seed_histories,
-                           seed_study, summarize)
+                           seed_spreads, seed_study, summarize)
 
 s = start()
 f = s.profile.features
@@ -129,12 +129,17 @@ pd.concat({f"{config.steps} steps": seed_counts(study), f"{2 * config.steps} ste
 # the median `D_loss` of the last 100 steps of every run twice as long, on a log scale (a median, so that a
 # single wild step does not count as a comeback). Below the dashed line (0.05) most steps are clear wins for D;
 # a dot marks the step at which a Generator broke D's win (`train.reign`; the columns "D won at" and "G back at"
-# of the table above).
+# of the table above). The lower panel follows the same runs' samples for 16 fixed latent vectors (explained in
+# the next section): how much they differ from one another, with a dot where they spread out.
 
 # %%
-equal = {f"equal LR, seed {k}": h for k, h in seed_histories(s.profile, seeds, "collapse", 2 * config.steps).items()}
-nerfed = {f"nerfed, seed {k}": h for k, h in seed_histories(s.profile, seeds, "stable", 2 * config.steps).items()}
-fig = plots.reign_curves(equal | nerfed, title="when D wins, and when G breaks the win")
+histories, spreads = {}, {}
+for name, label in [("collapse", "equal LR"), ("stable", "nerfed")]:
+    for k, h in seed_histories(s.profile, seeds, name, 2 * config.steps).items():
+        histories[f"{label}, seed {k}"] = h
+    for k, spread in seed_spreads(s.profile, seeds, name, 2 * config.steps).items():
+        spreads[f"{label}, seed {k}"] = spread
+fig = plots.reign_curves(histories, spreads=spreads, title="when D wins, when G breaks the win, and G's samples")
 
 # %% [markdown]
 # ## When the win breaks, the samples spread out
