@@ -1,0 +1,69 @@
+"""Diagnostic for docs/experiments.md, round 12: do D's updates on its "jolt" steps let the Generator escape?
+
+At equal learning rates the Generator's escape from collapse is preceded, 50-220 steps earlier, by single steps
+in which D gives the real and the fake batch the same verdict (D_loss above 1 while it is otherwise about 0.001).
+This run is the default equal-LR run except that, from ``--after`` on, D skips its optimizer step whenever its
+loss on the step's two batches is above ``--skip-above``: if the jolts' updates are what set G free, the
+Generator should stay collapsed. Not a training recipe (under the nerf D's loss is often above 1).
+
+What it showed (round 12): once a jolt came, D's loss stayed above 1, so D never learned again, and the run
+says instead where the first jolt came from: with seed 1, from the Generator (its samples kept fooling the
+frozen D: D(G(z)) 0.999); with seed 4, from D's own last update (the frozen D called real batches fake).
+
+    python tools/jolt_experiment.py --seed 1 --steps 1000 --out runs/exp/NJ_collapse_s1
+"""
+import argparse
+
+import torch
+import torch.nn.functional as F
+
+from helpers import config as cfg
+from helpers.data import ensure_data
+from helpers.dataset import AudioDataset
+from helpers.train import GANRun, config_for, reign, spread_out_at
+
+
+class NoJoltRun(GANRun):
+    """A GANRun whose D does not learn on the steps where its loss jumps above ``skip_above``."""
+
+    def __init__(self, *args, skip_above: float = 1.0, after: int = 300, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.logits, self.skipped = [], []
+        self.D.register_forward_hook(lambda module, inputs, out: self.logits.append(out.detach()))
+        step = self.opt_d.step
+
+        def guarded(*a, **k):   # D's step sees the logits of the real and the fake batch, in that order
+            real, fake = self.logits[0], self.logits[1]
+            loss = F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) + \
+                F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
+            if self.step >= after and loss.item() > skip_above:
+                self.skipped.append(self.step + 1)
+                return None
+            return step(*a, **k)
+
+        self.opt_d.step = guarded
+
+    def train_step(self) -> dict:
+        self.logits.clear()
+        return super().train_step()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--skip-above", type=float, default=1.0)
+    p.add_argument("--after", type=int, default=300)
+    p.add_argument("--out", required=True)
+    a = p.parse_args()
+    prof = cfg.profile("cpu")
+    ds = AudioDataset(ensure_data(prof), prof.features, max_files=prof.max_files, progress=False)
+    run = NoJoltRun(prof, config_for("collapse", prof, seed=a.seed, steps=a.steps), ds.images, out=a.out,
+                    device=torch.device("cpu"), skip_above=a.skip_above, after=a.after)
+    history = run.train(progress=False)
+    print(f"seed {a.seed}: D skipped {len(run.skipped)} steps {run.skipped[:20]}; {reign(history)}; "
+          f"samples spread out at {spread_out_at(run.snapshots)}")
+
+
+if __name__ == "__main__":
+    main()
