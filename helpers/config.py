@@ -53,6 +53,7 @@ class Profile:
     d_width: int = 16                 # ResNet-9 width; 64 is David Page's full network
     d_act: str = "relu"               # ResNet-9 activation: "relu" (Page) or "leaky" (DCGAN's D); docs/experiments.md
     d_prep_norm: bool = True          # BatchNorm on ResNet-9's input layer (Page: yes; DCGAN's D: no); docs/experiments.md
+    d_norm: str = "batch"             # ResNet-9's normalization: "batch" (Page), "layer" (per image) or "none"
     g_repeat_channels: bool = False   # Generator makes 1 channel and copies it, like the dataset's 3 channels
     batch_size: int = 64
     classifier_epochs: int = 12

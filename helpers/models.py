@@ -101,11 +101,27 @@ def activation(name: str) -> nn.Module:
     raise ValueError(f"act must be 'relu' or 'leaky', not {name!r}")
 
 
-def conv_bn(c_in: int, c_out: int, act: str = "relu", norm: bool = True) -> nn.Sequential:
-    """3x3 conv (no bias: BatchNorm's shift replaces it) + BatchNorm + activation: ResNet-9's one block."""
-    layers = OrderedDict(conv=nn.Conv2d(c_in, c_out, 3, padding=1, bias=False))
-    if norm:
-        layers["bn"] = nn.BatchNorm2d(c_out)
+def normalization(name: str, channels: int) -> nn.Module | None:
+    """BatchNorm as in ResNet-9; ``"layer"``: GroupNorm with one group (Ba et al. 2016's layer norm over a
+    feature map), which judges each image on its own, as WGAN-GP's critic does; ``"none"``: no normalization."""
+    if name == "batch":
+        return nn.BatchNorm2d(channels)
+    if name == "layer":
+        return nn.GroupNorm(1, channels)
+    if name == "none":
+        return None
+    raise ValueError(f"norm must be 'batch', 'layer' or 'none', not {name!r}")
+
+
+def conv_bn(c_in: int, c_out: int, act: str = "relu", norm: bool = True, kind: str = "batch") -> nn.Sequential:
+    """3x3 conv + BatchNorm (or the ``kind`` of ``normalization``) + activation: ResNet-9's one block.
+
+    The conv has a bias only in a network without normalization (``kind="none"``); elsewhere a normalization's
+    shift replaces it, and Page's prep layer without BatchNorm has none either."""
+    layer_norm = normalization(kind, c_out) if norm else None
+    layers = OrderedDict(conv=nn.Conv2d(c_in, c_out, 3, padding=1, bias=kind == "none"))
+    if layer_norm is not None:
+        layers["bn"] = layer_norm
     layers["act"] = activation(act)
     return nn.Sequential(layers)
 
@@ -142,15 +158,16 @@ class ResNet9(nn.Module):
     ``trunk``: prep -> layer1 (+ residual) -> layer2 -> layer3 (+ residual) -> global max pool -> [B, 8*width];
     ``head``: Linear(8*width, num_classes, bias=False) then Page's fixed output scale of 0.125 (``Mul``).
     At width 64 it has 6,573,120 parameters, exactly Page's count: the scale has none.
-    ``act="leaky"`` and ``prep_norm=False`` (no BatchNorm on the input layer) are DCGAN's discriminator choices.
+    ``act="leaky"`` and ``prep_norm=False`` (no BatchNorm on the input layer) are DCGAN's discriminator choices;
+    ``norm`` swaps every BatchNorm for a per-image layer norm or for nothing (``normalization``).
     """
 
     def __init__(self, num_classes: int = 10, width: int = 64, in_channels: int = 3, act: str = "relu",
-                 prep_norm: bool = True):
+                 prep_norm: bool = True, norm: str = "batch"):
         super().__init__()
         self.config = dict(num_classes=num_classes, width=width, in_channels=in_channels, act=act,
-                           prep_norm=prep_norm)
-        block = partial(conv_bn, act=act)
+                           prep_norm=prep_norm, norm=norm)
+        block = partial(conv_bn, act=act, kind=norm)
         c0, c1, c2, c3 = width, 2 * width, 4 * width, 8 * width        # Page's 64, 128, 256, 512
         self.trunk = nn.Sequential(OrderedDict(
             prep=block(in_channels, c0, norm=prep_norm),
@@ -211,7 +228,7 @@ def generator_for(prof) -> Generator:
 
 def resnet9_for(prof, num_classes: int = 10) -> ResNet9:
     """The ResNet-9 a profile asks for: the digit classifier, and after ``as_discriminator`` the D."""
-    return ResNet9(num_classes, prof.d_width, prof.features.shape[0], prof.d_act, prof.d_prep_norm)
+    return ResNet9(num_classes, prof.d_width, prof.features.shape[0], prof.d_act, prof.d_prep_norm, prof.d_norm)
 
 
 @torch.no_grad()

@@ -270,7 +270,9 @@ def resume_or_start(prof: cfg.Profile, config: GANConfig, images: torch.Tensor, 
 
 
 def model_fields(prof: dict) -> dict:
-    """The profile fields that shape models and data (not budgets or logging intervals)."""
+    """The profile fields that shape models and data (not budgets or logging intervals); fields added since a
+    checkpoint was saved count as their defaults, which is how the older code ran."""
+    prof = {**dataclasses.asdict(cfg.Profile("defaults")), **prof}
     return {k: v for k, v in prof.items() if k not in ("name", "gan_steps", "sweep_steps", "log_every",
                                                        "checkpoint_every", "classifier_epochs")}
 

@@ -85,6 +85,25 @@ def test_act_and_prep_norm_switch_only_what_they_should():
         ResNet9(act="gelu")
 
 
+def test_layer_norm_judges_each_image_alone_batch_norm_does_not():
+    """A training-mode BatchNorm D scores an image by its batch mates; layer norm and no norm do not."""
+    x, others = torch.randn(1, 3, 32, 32), torch.randn(7, 3, 32, 32)
+    for norm, alone in (("batch", False), ("layer", True), ("none", True)):
+        torch.manual_seed(0)
+        d = as_discriminator(ResNet9(10, 8, norm=norm), warm_start=False)
+        a = d(torch.cat([x, others]))[0]
+        b = d(torch.cat([x, others.flip(0) * 2]))[0]
+        assert torch.allclose(a, b, atol=1e-5) == alone, norm
+    layer, none = ResNet9(width=8, norm="layer"), ResNet9(width=8, norm="none")
+    assert (count(layer, nn.BatchNorm2d), count(layer, nn.GroupNorm)) == (0, 8)
+    assert all(m.num_groups == 1 for m in layer.modules() if isinstance(m, nn.GroupNorm))
+    assert count(none, nn.BatchNorm2d) + count(none, nn.GroupNorm) == 0
+    assert all(m.bias is not None for m in none.modules() if isinstance(m, nn.Conv2d))   # nothing shifts it
+    assert all(m.bias is None for m in layer.modules() if isinstance(m, nn.Conv2d))
+    with pytest.raises(ValueError, match="norm"):
+        ResNet9(norm="instance")
+
+
 @pytest.fixture
 def classifier():
     net = ResNet9(10, 8)

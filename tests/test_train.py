@@ -134,6 +134,19 @@ def test_resume_refuses_another_profile(tmp_path):
         other.load()
 
 
+def test_a_checkpoint_older_than_a_profile_field_resumes_as_its_default(tmp_path):
+    r = run(tmp_path, steps=3)
+    r.train(progress=False)
+    state = torch.load(r.checkpoint, weights_only=True)
+    del state["profile"]["d_norm"]                      # saved before the field existed
+    torch.save(state, r.checkpoint)
+    assert run(tmp_path, steps=3).load()
+    other = GANRun(dataclasses.replace(PROF, d_norm="layer"), config_for("stable", PROF, steps=3), images(),
+                   out=tmp_path / "stable")
+    with pytest.raises(ValueError, match="another profile"):
+        other.load()
+
+
 def test_extended_run_equals_a_longer_run_and_keeps_the_original(tmp_path):
     from helpers.train import extended
 
