@@ -89,11 +89,16 @@ pd.DataFrame({"real held-out clips": judge(clf, real, ds.images[train_idx]),
 # D starts with every advantage. Real spectrograms and the untrained Generator's flat images are perfectly
 # separable in D's features from the first step (notebook 03's linear probe), and a ResNet-9 is a strong
 # classifier, trained by the same optimizer at the same speed as a Generator that must learn to *draw* speech
-# from nothing. BatchNorm on its very first layer helps it further: D sees statistics of a whole batch, and a
-# batch of fakes gives itself away long before any single fake looks wrong (without that BatchNorm, D never
-# won outright in our search, and with LeakyReLU instead of ReLU the Generator came back more often; fed
-# real and fake as one batch, so that every batch holds both, D won every run outright, even nerfed:
-# docs/experiments.md). Once D's logits are large, `sigmoid` saturates: D(G(z)) is almost exactly 0 for every
+# from nothing. Above all, D judges whole batches. Every layer of the ResNet-9 normalizes with BatchNorm,
+# and real and fake go through it as separate batches, so each verdict depends on the batch an image came in,
+# and a batch of fakes gives itself away long before any single fake looks wrong. We measured how much this
+# matters by swapping every BatchNorm for a layer norm that normalizes each image on its own
+# (`--set d_norm=layer`, docs/experiments.md round 13). At equal rates that D never won at once (D_loss
+# 0.60-1.00 over steps 101-300 in seeds 0-2, against 0.004-0.006 here), no Generator collapsed, and all
+# three learned (Inception Score 1.77-1.87); nerfed, it was too weak to teach anything useful (D_loss about 1).
+# The smaller choices move the odds too. Without BatchNorm on the first layer alone, D never won outright in
+# our search; with LeakyReLU instead of ReLU the Generator came back more often; fed real and fake as one
+# batch, so that every batch holds both, D won every run outright, even nerfed (docs/experiments.md). Once D's logits are large, `sigmoid` saturates: D(G(z)) is almost exactly 0 for every
 # fake. Yet G's loss, the non-saturating `-log D(G(z))`, still hands G a full-sized gradient (its slope with
 # respect to D's logit is D(G(z)) - 1, about -1), which is how a beaten Generator can fight its way back.
 # Goodfellow et al. (2014) chose it for that reason over the minimax `log(1 - D(G(z)))`, whose slope -D(G(z))
@@ -115,8 +120,8 @@ pd.DataFrame({"real held-out clips": judge(clf, real, ds.images[train_idx]),
 #   ahead on the losses), and plots when each seed's win ended. docs/experiments.md has five more seeds on a GPU,
 #   where D held its win in 4 of 5 in one set of runs and 2 of 5 in a repeat: GPU runs do not repeat bit for
 #   bit, and at equal rates that is enough to change who wins in the end, though never who wins at first.
-# - **"G learned nothing" shows in the samples: they stay one image.** By step 200 every Generator, nerfed or
-#   not, makes nearly the same image for every z. Where an equal-LR Generator broke D's win, its samples spread
+# - **"G learned nothing" shows in the samples: they stay one image.** By step 200 every Generator facing this
+#   D, nerfed or not, makes nearly the same image for every z (against a per-image D none did). Where an equal-LR Generator broke D's win, its samples spread
 #   out within 100 steps of the break (which came first, these measures cannot say; notebook 05 lists both
 #   steps, docs/experiments.md round 12 every run), and they did not collapse again even when D took the lead
 #   back for a while; where D held on, the samples stayed one image to the end.
