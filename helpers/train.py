@@ -329,8 +329,6 @@ def seed_study(prof: cfg.Profile, seeds, images: torch.Tensor, device=None, name
 
     ``steps`` beyond the profile's continues each run in its own folder (see ``extended``); with the digit
     classifier and real ``reference`` images, each row also says whether the Generator learned."""
-    from .metrics import brief, judge_run
-
     rows = []
     for name in names:
         for seed in seeds:
@@ -338,14 +336,34 @@ def seed_study(prof: cfg.Profile, seeds, images: torch.Tensor, device=None, name
             run.train(progress=False)
             if steps and steps != run.step:
                 run = extended(run, steps, progress=False)
-            history = run.frame()
-            row = {"config": name, "seed": seed, "steps": run.step, **balance_check(history), **reign(history),
-                   SPREAD: spread_out_at(run.snapshots)}
-            if classifier is not None:
-                row |= brief(judge_run(run, classifier, reference))
-            rows.append(row)
-    table = pd.DataFrame(rows)
-    return table.astype({k: "Int64" for k in (*REIGN, SPREAD) if k in table})   # steps, or <NA>: never
+            rows.append({"config": name, "seed": seed, **run_report(run, classifier, reference)})
+    return step_columns(pd.DataFrame(rows))
+
+
+def compare_runs(runs: dict, classifier: nn.Module | None = None,
+                 reference: torch.Tensor | None = None) -> pd.DataFrame:
+    """``run_report`` of several runs side by side, one row per label, led by the early phase (steps
+    101-300: the original report's window) so that a quick win and a lasting one can be told apart."""
+    rows = {label: {"steps 101-300: D_loss": window(run.frame(), 100, 300)["D_loss"],
+                    **run_report(run, classifier, reference)} for label, run in runs.items()}
+    return step_columns(pd.DataFrame.from_dict(rows, orient="index"))
+
+
+def step_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """The reign and spread columns as nullable integers: a step, or <NA> for never."""
+    return table.astype({k: "Int64" for k in (*REIGN, SPREAD) if k in table})
+
+
+def run_report(run: GANRun, classifier: nn.Module | None = None, reference: torch.Tensor | None = None) -> dict:
+    """One run in one row: its steps, last-20% balance, D's reign, when its samples spread out, and, given the
+    digit classifier and real ``reference`` images, what the judge makes of 1,000 samples."""
+    from .metrics import brief, judge_run
+
+    history = run.frame()
+    row = {"steps": run.step, **balance_check(history), **reign(history), SPREAD: spread_out_at(run.snapshots)}
+    if classifier is not None:
+        row |= brief(judge_run(run, classifier, reference))
+    return row
 
 
 def seed_histories(prof: cfg.Profile, seeds, name: str = "collapse", steps: int | None = None) -> dict:

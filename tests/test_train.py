@@ -170,6 +170,20 @@ def test_seed_study_reports_each_band(tmp_path, monkeypatch):
     assert set(table.steps) == {2}
 
 
+def test_compare_runs_puts_runs_side_by_side_with_steps_as_integers(tmp_path):
+    from helpers.train import compare_runs, window
+
+    a, b = run(tmp_path / "a", steps=3), run(tmp_path / "b", name="collapse", steps=4)
+    for r in (a, b):
+        r.train(progress=False)
+    table = compare_runs({"nerfed": a, "equal": b})
+    assert table.index.tolist() == ["nerfed", "equal"] and table.steps.tolist() == [3, 4]
+    assert table.columns[0] == "steps 101-300: D_loss" and table.isna().iloc[:, 0].all()   # too short for it
+    assert table.loc["equal", "D_loss"] == round(window(b.frame(), 3, 4)["D_loss"], 4)      # last 20% of 4 steps
+    assert str(table["D won at"].dtype) == "Int64" and str(table["G spread out at"].dtype) == "Int64"
+    assert "IS" not in table                                                    # no judge given, no scores
+
+
 def test_seed_study_twice_as_long_continues_each_run_and_judges_it(tmp_path, monkeypatch):
     from helpers.train import seed_study
 
