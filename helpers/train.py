@@ -87,6 +87,9 @@ class GANRun:
         base = classifier if (config.warm_start and classifier is not None) else resnet9_for(prof)
         if config.warm_start and classifier is None:
             raise ValueError("warm_start needs the trained digit classifier (notebook 03)")
+        if config.warm_start and classifier.config != resnet9_for(prof).config:
+            raise ValueError(f"warm_start copies a ResNet-9 with {classifier.config}, but the {prof.name} profile "
+                             f"asks for {resnet9_for(prof).config}: train the classifier with the same profile")
         self.D = as_discriminator(base.to(self.device), warm_start=config.warm_start)
         if config.spectral_norm:
             spectral_normalize(self.D)
@@ -433,8 +436,10 @@ def sample_spread(snapshots: dict) -> pd.Series:
 def spread_out_at(snapshots: dict, line: float = SPREAD_LINE) -> int | None:
     """The first kept step at which the fixed-z samples spread out (std across them strictly above ``line``)
     after having been below it; None if they never did. Only a rise from below counts, so a Generator whose
-    samples differ from the start is not mistaken for one that broke out of a collapse. In the runs on record
-    the first snapshot (step 50) is already below the line and the spread keeps falling until about step 200."""
+    samples differ from the start is not mistaken for one that broke out of a collapse. Against the textbook
+    (BatchNorm) D the first snapshot (step 50) is already below the line and the spread keeps falling until
+    about step 200; against a per-image D (``d_norm="layer"``) it rises from there, so the step it reports is
+    the Generator's first spreading out, not a break from a collapse."""
     return breakout(sample_spread(snapshots), line)
 
 

@@ -5,6 +5,7 @@ import sys
 import pandas as pd
 import pytest
 import torch
+from torch import nn
 
 from helpers import config as cfg
 from helpers.train import COLUMNS, GANRun, TrainingDiverged, config_for, summarize
@@ -83,6 +84,20 @@ def test_a_nan_loss_stops_the_run_and_says_where(tmp_path):
 def test_warm_start_needs_the_classifier(tmp_path):
     with pytest.raises(ValueError, match="warm_start needs"):
         run(tmp_path, warm_start=True)
+
+
+def test_d_norm_reaches_the_discriminator_and_a_warm_start_must_match_it(tmp_path):
+    from helpers.models import resnet9_for
+    from helpers.train import parse_overrides
+
+    assert parse_overrides(["d_norm=layer"]) == (dict(d_norm="layer"), {})
+    layer = dataclasses.replace(PROF, d_norm="layer")
+    d = GANRun(layer, config_for("collapse", layer, steps=1), images(), out=tmp_path / "a").D
+    assert any(isinstance(m, nn.GroupNorm) for m in d.modules())
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in d.modules())
+    with pytest.raises(ValueError, match="warm_start copies a ResNet-9 with .*'norm': 'batch'"):
+        GANRun(layer, config_for("collapse", layer, warm_start=True), images(), out=tmp_path / "b",
+               classifier=resnet9_for(PROF))
 
 
 def test_cli_smoke_profile_trains_and_resumes(tmp_path):

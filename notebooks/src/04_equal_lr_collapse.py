@@ -91,7 +91,7 @@ pd.DataFrame({"real held-out clips": judge(clf, real, ds.images[train_idx]),
 # D starts with every advantage. Real spectrograms and the untrained Generator's flat images are perfectly
 # separable in D's features from the first step (notebook 03's linear probe), and a ResNet-9 is a strong
 # classifier, trained by the same optimizer at the same speed as a Generator that must learn to *draw* speech
-# from nothing. Above all, D judges whole batches. Every layer of the ResNet-9 normalizes with BatchNorm,
+# from nothing. And D judges whole batches. Every layer of the ResNet-9 normalizes with BatchNorm,
 # and real and fake go through it as separate batches, so each verdict depends on the batch an image came in:
 # a batch of fakes gives itself away long before any single fake looks wrong. The next section takes that
 # view away to see how much it matters. Smaller choices move the odds too: without BatchNorm on the first layer
@@ -141,14 +141,17 @@ fig = plots.samples_over_time(run_per_image.snapshots, ds.denormalize, f,
 # %% [markdown]
 # **Without the batch view, D never wins and the Generator never collapses.** The per-image D's 100-step median
 # `D_loss` stayed between 0.17 and 0.72 (steps 101-300: 0.72, against 0.0046 with BatchNorm); its Generator's
-# fixed-z samples spread out by step 150 and stayed as varied as real clips from then on (pixel std 0.21-0.26;
-# real clips: 0.23), and the judge spreads its samples over all 10 digit classes (Inception Score 1.81 against
-# 1.01, Fréchet distance 109 against 779). The same held for seeds 0, 1 and 2 in docs/experiments.md (round 13:
-# Inception Score 1.77-1.87, above every BatchNorm run there), and with the 10x nerf this D was too weak to teach
-# anything (`D_loss` about 1 over the last 20%, nearly chance). So BatchNorm is the textbook ResNet-9's weapon:
-# it wins the fair fight at once by judging a batch of fakes together, and the Generator's collapse to one
-# image is part of that fight, not something it does on its own. The rest of the series keeps BatchNorm, because
-# the story's first act needs it and because it is the network the previous task trained.
+# fixed-z samples rose from the untrained Generator's near-constant output to the spread of real clips by step
+# 150 (the table's "G spread out at") and stayed there (pixel std 0.21-0.26; real clips: 0.23), and the judge
+# spreads its samples over all 10 digit classes (Inception Score 1.81 against 1.01, Fréchet distance 109
+# against 779). The same held for seeds 0, 1 and 2 in docs/experiments.md (round 13: Inception Score
+# 1.77-1.87, above every BatchNorm run of its earlier rounds). With the 10x nerf this D fell out of the
+# balanced band on its weak side (`D_loss` about 1 over the last 20%), though its Generators learned as well.
+# So the textbook ResNet-9's quick win depends on its BatchNorm: judging a batch of fakes together, it wins the
+# fair fight at once, and the Generator's collapse to one image looks like part of that fight, not something
+# it does on its own. (One swap cannot rule out the simpler reading that a layer-norm D is just a weaker D;
+# docs/experiments.md has what we checked.) The rest of the series keeps BatchNorm, because the story's first
+# act needs it and because it is the network the previous task trained.
 #
 # ## What we learned (this run: seed 0, cpu profile, FSDD)
 # - **D wins at once.** Its 10-step mean `D_loss` is below 0.05 by step 34; over steps 101-300 the mean
@@ -171,7 +174,6 @@ fig = plots.samples_over_time(run_per_image.snapshots, ds.denormalize, f,
 #   these measures cannot say; notebook 05 lists both steps, docs/experiments.md round 12 every run), and they
 #   did not collapse again even when D took the lead back for a while; where D held on, the samples stayed one
 #   image to the end.
-# - **D's weapon is the batch.** Swap the BatchNorm for a per-image layer norm and, same seed and rates, D never
-#   wins (steps 101-300: `D_loss` 0.72 instead of 0.0046), the samples never collapse, and the Generator learns
-#   (Inception Score 1.81 instead of 1.01). Judging fakes a batch at a time is what lets the textbook ResNet-9
-#   crush the Generator at equal rates.
+# - **D's quick win depends on the batch.** Swap the BatchNorm for a per-image layer norm and, same seed and
+#   rates, D never wins (steps 101-300: `D_loss` 0.72 instead of 0.0046), the samples never collapse, and the
+#   Generator learns (Inception Score 1.81 instead of 1.01).

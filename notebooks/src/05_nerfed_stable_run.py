@@ -143,12 +143,13 @@ fig = plots.reign_curves(histories, spreads=spreads, title="when D wins, when G 
 
 # %% [markdown]
 # ## When the win breaks, the samples spread out
-# Every run, nerfed or not, begins the same way: by step 200 the sixteen fixed latent vectors give almost the
-# same image (pixel standard deviation across them about 0.03; real clips: 0.23). The column "G spread out at"
-# is the first kept step at which that spread rose above 0.1 again (`train.spread_out_at`, from the fixed-z
-# snapshots kept every 50 steps). It follows the same 16 z over time; the "sample std" of the tables above is
-# one measurement of 1,000 fresh z at the end, which is why equal-LR seed 0 can show 0.108 there at 1,200
-# steps while its fixed-z samples had not yet spread out. Set it beside "G back at":
+# Every run, nerfed or not, begins the same way against this BatchNorm D (against notebook 04's per-image D,
+# none collapsed): by step 200 the sixteen fixed latent vectors give almost the same image (pixel standard deviation
+# across them about 0.03; real clips: 0.23). The column "G spread out at" is the first kept step at which that
+# spread rose above 0.1 again (`train.spread_out_at`, from the fixed-z snapshots kept every 50 steps). It
+# follows the same 16 z over time; the "sample std" of the tables above is one measurement of 1,000 fresh z at
+# the end, which is why equal-LR seed 0 can show 0.108 there at 1,200 steps while its fixed-z samples had not
+# yet spread out. Set it beside "G back at":
 
 # %%
 # NBVAL_IGNORE_OUTPUT
