@@ -139,19 +139,21 @@ fig = plots.samples_over_time(run_per_image.snapshots, ds.denormalize, f,
                               title="equal learning rates, per-image D: fixed z over training")
 
 # %% [markdown]
-# **Without the batch view, D never wins and the Generator never collapses.** The per-image D's 100-step median
-# `D_loss` stayed between 0.17 and 0.72 (steps 101-300: 0.72, against 0.0046 with BatchNorm); its Generator's
-# fixed-z samples rose from the untrained Generator's near-constant output to the spread of real clips by step
-# 150 (the table's "G spread out at") and stayed there (pixel std 0.21-0.26; real clips: 0.23), and the judge
-# spreads its samples over all 10 digit classes (Inception Score 1.81 against 1.01, Fréchet distance 109
-# against 779). The same held for seeds 0, 1 and 2 in docs/experiments.md (round 13: Inception Score
-# 1.77-1.87, above every BatchNorm run of its earlier rounds). With the 10x nerf this D fell out of the
-# balanced band on its weak side (`D_loss` about 1 over the last 20%), though its Generators learned as well.
-# So the textbook ResNet-9's quick win depends on its BatchNorm: judging a batch of fakes together, it wins the
-# fair fight at once, and the Generator's collapse to one image looks like part of that fight, not something
-# it does on its own. (One swap cannot rule out the simpler reading that a layer-norm D is just a weaker D;
-# docs/experiments.md has what we checked.) The rest of the series keeps BatchNorm, because the story's first
-# act needs it and because it is the network the previous task trained.
+# **At equal rates without the batch view, D never wins and G never collapses.** The per-image D's 100-step
+# median `D_loss` stayed between 0.17 and 0.72 (steps 101-300: 0.72, against 0.0046 with BatchNorm); its
+# Generator's fixed-z samples rose from the untrained Generator's near-constant output to the spread of real
+# clips by step 150 (the table's "G spread out at") and stayed there (pixel std 0.21-0.26; real clips: 0.23),
+# and the judge spreads its samples over all 10 digit classes (Inception Score 1.81 against 1.01, Fréchet
+# distance 109 against 779). The same held for seeds 0, 1 and 2 in docs/experiments.md (round 13: Inception
+# Score 1.77-1.87, above every BatchNorm run of its earlier rounds). With the 10x nerf this D fell out of the
+# balanced band on its weak side (`D_loss` about 1 over the last 20%), though its Generators learned as well. So
+# the textbook ResNet-9's quick win depends on its BatchNorm. Is a layer-norm D simply a weaker one? Given ten
+# times the Generator's learning rate (`d_lr` 0.002), the per-image D won too: outright in 3 of 4 seeds, though
+# not at once (its win began between steps 100 and 426), and those Generators learned nothing (Inception Score
+# 1.00-1.04; docs/experiments.md, round 13). So BatchNorm is worth about a factor of ten in learning rate to
+# this D, the size of the original project's nerf, and a collapse to one image came with D's dominance under
+# either normalization. The rest of the series keeps BatchNorm, because the story's first act, a win at once at
+# equal rates, needs it, and because it is the network the previous task trained.
 #
 # ## What we learned (this run: seed 0, cpu profile, FSDD)
 # - **D wins at once.** Its 10-step mean `D_loss` is below 0.05 by step 34; over steps 101-300 the mean
@@ -174,6 +176,6 @@ fig = plots.samples_over_time(run_per_image.snapshots, ds.denormalize, f,
 #   these measures cannot say; notebook 05 lists both steps, docs/experiments.md round 12 every run), and they
 #   did not collapse again even when D took the lead back for a while; where D held on, the samples stayed one
 #   image to the end.
-# - **D's quick win depends on the batch.** Swap the BatchNorm for a per-image layer norm and, same seed and
-#   rates, D never wins (steps 101-300: `D_loss` 0.72 instead of 0.0046), the samples never collapse, and the
-#   Generator learns (Inception Score 1.81 instead of 1.01).
+# - **BatchNorm is worth a factor of ten.** Swap it for a per-image layer norm and, same seed and rates, D never
+#   wins (steps 101-300: `D_loss` 0.72 instead of 0.0046), the samples never collapse, and the Generator learns
+#   (Inception Score 1.81 instead of 1.01). The per-image D needs ten times G's learning rate to win.
