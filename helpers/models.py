@@ -118,10 +118,10 @@ def conv_bn(c_in: int, c_out: int, act: str = "relu", norm: bool = True, kind: s
 
     The conv has a bias only in a network without normalization (``kind="none"``); elsewhere a normalization's
     shift replaces it, and Page's prep layer without BatchNorm has none either."""
-    layer_norm = normalization(kind, c_out) if norm else None
+    normalize = normalization(kind, c_out) if norm else None
     layers = OrderedDict(conv=nn.Conv2d(c_in, c_out, 3, padding=1, bias=kind == "none"))
-    if layer_norm is not None:
-        layers["bn"] = layer_norm
+    if normalize is not None:
+        layers["bn"] = normalize
     layers["act"] = activation(act)
     return nn.Sequential(layers)
 
@@ -226,9 +226,15 @@ def generator_for(prof) -> Generator:
     return Generator(prof.latent_size, prof.features.shape, prof.g_width, prof.g_repeat_channels)
 
 
+def resnet9_config(prof, num_classes: int = 10) -> dict:
+    """The ``ResNet9`` arguments a profile asks for (what ``ResNet9.config`` holds), without building one."""
+    return dict(num_classes=num_classes, width=prof.d_width, in_channels=prof.features.shape[0], act=prof.d_act,
+                prep_norm=prof.d_prep_norm, norm=prof.d_norm)
+
+
 def resnet9_for(prof, num_classes: int = 10) -> ResNet9:
     """The ResNet-9 a profile asks for: the digit classifier, and after ``as_discriminator`` the D."""
-    return ResNet9(num_classes, prof.d_width, prof.features.shape[0], prof.d_act, prof.d_prep_norm, prof.d_norm)
+    return ResNet9(**resnet9_config(prof, num_classes))
 
 
 @torch.no_grad()

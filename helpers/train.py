@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from . import config as cfg
-from .models import as_discriminator, generator_for, resnet9_for
+from .models import as_discriminator, generator_for, resnet9_config, resnet9_for
 from .progress import tqdm
 
 # The two runs of the story differ only in D's learning rate.
@@ -84,12 +84,13 @@ class GANRun:
         self.images = images.to(self.device)               # [N, n_mels, frames], normalized to [-1, 1]
         torch.manual_seed(config.seed)
         self.G = generator_for(prof).to(self.device)
-        base = classifier if (config.warm_start and classifier is not None) else resnet9_for(prof)
-        if config.warm_start and classifier is None:
-            raise ValueError("warm_start needs the trained digit classifier (notebook 03)")
-        if config.warm_start and classifier.config != resnet9_for(prof).config:
-            raise ValueError(f"warm_start copies a ResNet-9 with {classifier.config}, but the {prof.name} profile "
-                             f"asks for {resnet9_for(prof).config}: train the classifier with the same profile")
+        if config.warm_start:
+            if classifier is None:
+                raise ValueError("warm_start needs the trained digit classifier (notebook 03)")
+            if classifier.config != resnet9_config(prof):
+                raise ValueError(f"warm_start copies a ResNet-9 with {classifier.config}, but the {prof.name} "
+                                 f"profile asks for {resnet9_config(prof)}: train the classifier with the same profile")
+        base = classifier if config.warm_start else resnet9_for(prof)
         self.D = as_discriminator(base.to(self.device), warm_start=config.warm_start)
         if config.spectral_norm:
             spectral_normalize(self.D)

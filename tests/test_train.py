@@ -98,6 +98,10 @@ def test_d_norm_reaches_the_discriminator_and_a_warm_start_must_match_it(tmp_pat
     with pytest.raises(ValueError, match="warm_start copies a ResNet-9 with .*'norm': 'batch'"):
         GANRun(layer, config_for("collapse", layer, warm_start=True), images(), out=tmp_path / "b",
                classifier=resnet9_for(PROF))
+    clf = resnet9_for(layer)
+    warm = GANRun(layer, config_for("collapse", layer, warm_start=True), images(), out=tmp_path / "c",
+                  classifier=clf).D
+    assert all(torch.equal(a, b) for a, b in zip(warm.trunk.state_dict().values(), clf.trunk.state_dict().values()))
 
 
 def test_cli_smoke_profile_trains_and_resumes(tmp_path):
