@@ -72,6 +72,15 @@ def brief(report: dict) -> dict:
             "largest share": report["largest class share"], "sample std": report["pixel std across samples"]}
 
 
+def channel_gap(images: torch.Tensor) -> float:
+    """Mean absolute difference between channel 0 and each other channel of images [N, C, H, W].
+
+    Exactly 0 for real images, whose channels are copies of one log-mel image: anything else is a tell that
+    gives a fake away without a look at what it says."""
+    x = images.float()
+    return float((x[:, 1:] - x[:, :1]).abs().mean()) if x.shape[1] > 1 else 0.0
+
+
 def nearest_distances(samples: torch.Tensor, train: torch.Tensor, batch: int = 500) -> np.ndarray:
     """Each sample's RMS pixel distance to its nearest training image: a memorisation check.
 

@@ -23,6 +23,8 @@ import torch
 from torch import nn
 
 from . import config as cfg
+from .ema import HALFLIFE_IMAGES, Averaged, decay_for, standing_statistics
+from .metrics import channel_gap
 from .models import as_discriminator, generator_for, resnet9_config, resnet9_for
 from .progress import tqdm
 
@@ -61,6 +63,8 @@ class GANConfig:
     # G's objective. The non-saturating -log D(G(z)) keeps a full gradient when D wins; the minimax
     # log(1 - D(G(z))) of Goodfellow et al. (2014) loses it. G_loss is logged as -log D(G(z)) either way.
     minimax: bool = False
+    # G's weight average, the Generator sampled and scored (helpers.ema): its half-life in images seen.
+    ema_images: int = HALFLIFE_IMAGES
 
 
 def config_for(name: str, prof: cfg.Profile, **overrides) -> GANConfig:
@@ -84,6 +88,7 @@ class GANRun:
         self.images = images.to(self.device)               # [N, n_mels, frames], normalized to [-1, 1]
         torch.manual_seed(config.seed)
         self.G = generator_for(prof).to(self.device)
+        self.G_ema = Averaged(self.G, decay_for(prof.batch_size, config.ema_images))
         if config.warm_start:
             if classifier is None:
                 raise ValueError("warm_start needs the trained digit classifier (notebook 03)")
@@ -100,7 +105,7 @@ class GANRun:
         self.rng = torch.Generator().manual_seed(config.seed)   # batches and noise: one stream, saved
         self.fixed_noise = torch.randn(config.n_fixed, prof.latent_size, generator=self.rng)
         self.noise_rng = torch.Generator().manual_seed(config.seed + 1)   # instance noise only: batches unchanged
-        self.step, self.history, self.snapshots = 0, [], {}
+        self.step, self.history, self.snapshots, self.channel_gaps = 0, [], {}, {}
 
     # --- one iteration ---------------------------------------------------------------------------------
     def train_step(self) -> dict:
@@ -142,6 +147,7 @@ class GANRun:
         g_loss = self.loss(d_on_fake, ones)                                # non-saturating: make D say "real"
         (-self.loss(d_on_fake, zeros) if c.minimax else g_loss).backward()   # minimax: make D say "fake" less
         self.opt_g.step()
+        self.G_ema.update(self.G)
 
         self.step += 1
         row = {"step": self.step, "D_loss": d_loss.item(), "G_loss": g_loss.item(),
@@ -178,16 +184,22 @@ class GANRun:
         return x + (sigma * torch.randn(x.shape, generator=self.noise_rng)).to(self.device) if sigma else x
 
     @torch.no_grad()
-    def sample(self, z: torch.Tensor) -> torch.Tensor:
-        """G's images for latent vectors ``z`` in eval mode (BatchNorm running statistics)."""
+    def sample(self, z: torch.Tensor, average: bool = True) -> torch.Tensor:
+        """Images for latent vectors ``z`` from G's weight average (``average=False``: the live G), in eval
+        mode (BatchNorm running statistics; the average's are measured afresh)."""
+        if average:
+            return standing_statistics(self.G_ema.module, self.prof.latent_size)(z.to(self.device)).cpu()
         self.G.eval()
         x = self.G(z.to(self.device)).cpu()
         self.G.train()
         return x
 
     def snapshot(self) -> None:
-        """Keep the fixed-noise samples of this step (channel 0) for the grid over time."""
-        self.snapshots[self.step] = self.sample(self.fixed_noise)[:, 0].clone()
+        """Keep the live G's fixed-noise samples of this step (channel 0) for the grid over time, and how far
+        its three channels differ (real images' are identical copies)."""
+        x = self.sample(self.fixed_noise, average=False)
+        self.snapshots[self.step] = x[:, 0].clone()
+        self.channel_gaps[self.step] = channel_gap(x)
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.history, columns=COLUMNS)
@@ -200,12 +212,12 @@ class GANRun:
     def save(self) -> Path:
         """Everything a resume needs, written atomically (temporary file, then rename), plus history.csv."""
         self.out.mkdir(parents=True, exist_ok=True)
-        state = {"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_g": self.opt_g.state_dict(),
+        state = {"G": self.G.state_dict(), "G_ema": self.G_ema.module.state_dict(), "D": self.D.state_dict(), "opt_g": self.opt_g.state_dict(),
                  "opt_d": self.opt_d.state_dict(), "rng": self.rng.get_state(),
                  "noise_rng": self.noise_rng.get_state(), "step": self.step,
                  "fixed_noise": self.fixed_noise, "config": dataclasses.asdict(self.config),
                  "profile": dataclasses.asdict(self.prof), "history": {c: [r[c] for r in self.history] for c in COLUMNS},
-                 "snapshot_steps": list(self.snapshots),
+                 "snapshot_steps": list(self.snapshots), "channel_gaps": list(self.channel_gaps.values()),
                  "snapshots": torch.stack(list(self.snapshots.values())) if self.snapshots else torch.empty(0)}
         tmp = self.checkpoint.with_name(f".checkpoint.{os.getpid()}.tmp")
         torch.save(state, tmp)
@@ -225,6 +237,7 @@ class GANRun:
             if model_fields(state["profile"]) != model_fields(dataclasses.asdict(self.prof)):
                 raise ValueError(f"it was made with another profile, {state['profile']}")
             self.G.load_state_dict(state["G"])
+            self.G_ema.module.load_state_dict(state.get("G_ema", state["G"]))   # older runs: start from G
             self.D.load_state_dict(state["D"])
             self.opt_g.load_state_dict(state["opt_g"])
             self.opt_d.load_state_dict(state["opt_d"])
@@ -238,6 +251,7 @@ class GANRun:
         h = state["history"]
         self.history = [dict(zip(COLUMNS, values)) for values in zip(*(h[c] for c in COLUMNS))]
         self.snapshots = dict(zip(state["snapshot_steps"], state["snapshots"].cpu()))
+        self.channel_gaps = dict(zip(state["snapshot_steps"], state.get("channel_gaps", [])))
         return True
 
 
@@ -283,7 +297,7 @@ def model_fields(prof: dict) -> dict:
 
 # Fields ``--set`` may change: the profile's (models, data, batch) and the run's stabilizers and rates.
 RUN_FIELDS = ("g_lr", "d_lr", "warm_start", "real_label", "instance_noise", "spectral_norm", "r1_gamma",
-              "d_every", "joint_batch", "betas", "adam_eps", "minimax")
+              "d_every", "joint_batch", "betas", "adam_eps", "minimax", "ema_images")
 
 
 def parse_overrides(pairs: list[str]) -> tuple[dict, dict]:
