@@ -34,7 +34,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from helpers import audio
 from helpers import config as cfg
 from helpers.dataset import AudioDataset
-from helpers.train import GANRun, config_for
+from helpers.engine import GANRun, config_for
 
 BATCH = 64                  # the epoch's batch size (the GAN step uses each profile's own)
 GAN_CONFIG = "collapse"     # equal learning rates; the config does not change a step's cost
@@ -338,12 +338,17 @@ def images_for(prof, ds: AudioDataset) -> tuple[torch.Tensor, str]:
     return torch.rand(RANDOM_IMAGES, h, w) * 2 - 1, "random images: a step's cost does not depend on pixel values"
 
 
-def use_channels_last(run: GANRun) -> None:
-    """Both models' 4-d weights in channels_last (in place: the optimizers keep their parameters), and D's input
-    batches too: train_step builds them itself, so a forward pre-hook converts them."""
-    for net in (run.G, run.D):
-        net.to(memory_format=torch.channels_last)
-    run.D.register_forward_pre_hook(lambda _, args: (args[0].contiguous(memory_format=torch.channels_last), *args[1:]))
+class ChannelsLastRun(GANRun):
+    """A run whose models' 4-d weights and real batches are channels_last (the fakes follow G's weights)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for net in (self.G, self.D):
+            net.to(memory_format=torch.channels_last)   # in place: the optimizers keep their parameters
+
+    def batch(self):
+        real, z = super().batch()
+        return real.contiguous(memory_format=torch.channels_last), z
 
 
 def count_step_flops(run: GANRun) -> tuple[int, dict]:
@@ -358,9 +363,8 @@ def count_step_flops(run: GANRun) -> tuple[int, dict]:
 def bench_gan(prof, images: torch.Tensor, device: torch.device, rep: Repeats, channels_last: bool) -> dict:
     warmup, steps = rep.steps.get(prof.name, rep.steps["cpu"])
     with tempfile.TemporaryDirectory() as out:   # train_step writes nothing, but a run wants a folder
-        run = GANRun(prof, config_for(GAN_CONFIG, prof), images, out=Path(out), device=device)
-        if channels_last:
-            use_channels_last(run)
+        kind = ChannelsLastRun if channels_last else GANRun
+        run = kind(prof, config_for(GAN_CONFIG, prof), images, out=Path(out), device=device)
         for _ in range(warmup):
             run.train_step()
         flops, ops = count_step_flops(run)   # one more warm-up step

@@ -5,7 +5,6 @@ Batches are ``(x, y)``: x [B, 3, H, W] in [-1, 1], y int64 digit labels, where -
 """
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import torch
 from torch import nn
 from .progress import tqdm
 
-from . import config
+from . import checkpoints, config
 from .models import ResNet9, resnet9_for
 
 MAKE_IT = "run notebooks/03_resnet9_discriminator.ipynb (or `python -m helpers.classifier`) to train and save one"
@@ -100,32 +99,21 @@ def evaluate(model: ResNet9, loader, device: torch.device | str | None = None) -
 def save_checkpoint(model: ResNet9, path: str | Path, **meta) -> Path:
     """Saves a classifier's weights, the constructor arguments that rebuild it, and ``meta`` (plain numbers,
     strings, lists, dicts, which ``weights_only`` loading accepts); atomic, so a crash never leaves half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        torch.save({"state_dict": model.state_dict(), "config": model.config, "meta": meta}, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return checkpoints.save({"state_dict": model.state_dict(), "config": model.config, "meta": meta}, path)
 
 
 def load_classifier(path: str | Path, device: torch.device | str | None = None) -> ResNet9:
     """The ResNet-9 saved at ``path``, in eval mode on ``device`` (default ``config.device()``); its saved
     ``meta`` is on ``model.meta``. A missing or unusable file raises one sentence saying what to do."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no classifier checkpoint at {path}: {MAKE_IT}")
     device = torch.device(device) if device else config.device()
+    checkpoint = checkpoints.read(path, "classifier", device)
     try:
-        checkpoint = torch.load(path, map_location=device, weights_only=True)
         model = ResNet9(**checkpoint["config"])
         model.load_state_dict(checkpoint["state_dict"])
     except Exception:
-        # The chained error (a pickling error, a missing key, a page of shape mismatches) stays on __context__.
-        raise ValueError(f"{path} is not a classifier checkpoint that fits this code (corrupt, from another "
-                         f"version, or not made by save_checkpoint): delete it and {MAKE_IT}") from None
+        # The chained error (a missing argument, a page of shape mismatches) stays on __context__.
+        raise checkpoints.CheckpointError(f"{path} is not a classifier checkpoint that fits this code (from "
+                                          f"another version): delete it and {MAKE_IT}") from None
     model.meta = checkpoint.get("meta", {})
     return model.to(device).eval()
 
@@ -221,10 +209,10 @@ def classifier_for(prof, ds, device=None) -> ResNet9:
         model = load_classifier(checkpoint_path(prof), device=device)
         wanted = resnet9_for(prof).config
         if model.config != wanted:
-            raise ValueError(f"{config.relative(checkpoint_path(prof))} holds a ResNet-9 with {model.config}, "
-                             f"but the {prof.name} profile now asks for {wanted}")
+            raise checkpoints.CheckpointError(f"{config.relative(checkpoint_path(prof))} holds a ResNet-9 with "
+                                              f"{model.config}, but the {prof.name} profile now asks for {wanted}")
         return model
-    except (FileNotFoundError, ValueError) as e:
+    except checkpoints.CheckpointError as e:
         print(f"{e}\n-> training it now")
         return train_digit_classifier(prof, ds, device=device)[0]
 

@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_limits
 from .progress import tqdm
 
 from . import audio
+from .checkpoints import atomic_write
 from .config import Features, relative, runs_dir
 
 FSDD_NAME = re.compile(r"^(?P<digit>\d+)_(?P<speaker>[^_]+)_(?P<take>\d+)$")  # 7_jackson_32
@@ -186,12 +187,10 @@ def _read_cache(path: Path) -> dict:
 
 def _write_cache(path: Path, entries: dict) -> None:
     """Atomically: a reader never sees half a file, and two writers leave one whole file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     keys = list(entries)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-    np.savez(tmp, keys=np.array(keys), db=np.stack([entries[k][0] for k in keys]),
-             duration=np.array([entries[k][1] for k in keys]), fill=np.array([entries[k][2] for k in keys]))
-    os.replace(tmp, path)
+    atomic_write(path, lambda f: np.savez(f, keys=np.array(keys), db=np.stack([entries[k][0] for k in keys]),
+                                          duration=np.array([entries[k][1] for k in keys]),
+                                          fill=np.array([entries[k][2] for k in keys])))
 
 
 def _featurize_or_reason(args):

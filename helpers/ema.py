@@ -40,10 +40,11 @@ class Averaged(nn.Module):
 
 @torch.no_grad()
 def standing_statistics(generator: nn.Module, latent_size: int, batches: int = 16, batch_size: int = 64,
-                        seed: int = 0) -> nn.Module:
+                        seed: int = 0, classes: int = 0) -> nn.Module:
     """Re-measure every BatchNorm's running mean and variance as the plain average over ``batches`` batches
-    of fresh noise, so eval-mode samples see the statistics of these very weights. Uses its own random
-    stream (``seed``): no other stream moves. Returns ``generator`` in eval mode."""
+    of fresh noise (and, for a conditional G, of asked classes in turn), so eval-mode samples see the
+    statistics of these very weights. Uses its own random stream (``seed``): no other stream moves. Returns
+    ``generator`` in eval mode."""
     norms = [m for m in generator.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     if not norms:
         return generator.eval()
@@ -55,7 +56,8 @@ def standing_statistics(generator: nn.Module, latent_size: int, batches: int = 1
     generator.train()
     rng = torch.Generator().manual_seed(seed)
     for _ in range(batches):
-        generator(torch.randn(batch_size, latent_size, generator=rng).to(device))
+        z = torch.randn(batch_size, latent_size, generator=rng).to(device)
+        generator(z, torch.arange(batch_size, device=device) % classes) if classes else generator(z)
     for m, momentum in zip(norms, saved):
         m.momentum = momentum
     return generator.eval()

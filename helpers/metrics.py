@@ -48,28 +48,77 @@ def classify(classifier: nn.Module, images: torch.Tensor, batch: int = 500) -> t
     return torch.cat(probs).numpy(), torch.cat(feats).numpy()
 
 
-def judge(classifier: nn.Module, images: torch.Tensor, reference: torch.Tensor) -> dict:
-    """Inception Score, Fréchet distance to ``reference`` images, class spread and mean top-class confidence."""
+def judge(classifier: nn.Module, images: torch.Tensor, reference: torch.Tensor, asked: torch.Tensor | None = None) -> dict:
+    """Inception Score, Fréchet distance and two-sample test against ``reference`` images (real, held out),
+    class spread and mean top-class confidence; given the classes the images were ``asked`` to be, the share
+    the judge reads as asked, overall and for the worst class."""
     probs, feats = classify(classifier, images)
     _, ref_feats = classify(classifier, reference)
     score, spread = inception_score(probs)
     counts = np.bincount(probs.argmax(1), minlength=probs.shape[1])
-    return {"samples": len(images), "inception score": score, "IS spread": spread,
-            "Frechet distance": frechet_distance(feats, ref_feats), "classes used": int((counts > 0).sum()),
-            "largest class share": float(counts.max() / counts.sum()), "mean confidence": float(probs.max(1).mean()),
-            "pixel std across samples": float(images.reshape(len(images), -1).std(0).mean())}
+    report = {"samples": len(images), "inception score": score, "IS spread": spread,
+              "Frechet distance": frechet_distance(feats, ref_feats), "two-sample test": two_sample_test(feats, ref_feats),
+              "classes used": int((counts > 0).sum()), "largest class share": float(counts.max() / counts.sum()),
+              "mean confidence": float(probs.max(1).mean()),
+              "pixel std across samples": float(images.reshape(len(images), -1).std(0).mean())}
+    if asked is not None:
+        hits = probs.argmax(1) == asked.numpy()
+        per_class = [hits[asked.numpy() == k].mean() for k in np.unique(asked.numpy())]
+        report |= {"read as asked": float(hits.mean()), "worst class read as asked": float(min(per_class))}
+    return report
 
 
 def judge_run(run, classifier: nn.Module, reference: torch.Tensor, n: int = 1000, seed: int = 123) -> dict:
-    """``judge`` on ``n`` samples of a GAN run's Generator, from latent vectors fixed by ``seed``."""
+    """``judge`` on ``n`` samples of a GAN run's Generator, from latent vectors fixed by ``seed``; a
+    conditional Generator is asked for every class in turn (n / classes each)."""
     z = torch.randn(n, run.prof.latent_size, generator=torch.Generator().manual_seed(seed))
-    return judge(classifier, run.sample(z), reference)
+    classes = getattr(run.config, "classes", 0)
+    asked = torch.arange(n) % classes if classes else None
+    return judge(classifier, run.sample(z, asked), reference, asked)
 
 
 def brief(report: dict) -> dict:
     """The scores of a ``judge`` report that fit in one table row: one set of column names everywhere."""
-    return {"IS": report["inception score"], "FD": report["Frechet distance"], "classes": report["classes used"],
-            "largest share": report["largest class share"], "sample std": report["pixel std across samples"]}
+    row = {"IS": report["inception score"], "FD": report["Frechet distance"], "C2ST": report["two-sample test"],
+           "classes": report["classes used"], "largest share": report["largest class share"],
+           "sample std": report["pixel std across samples"]}
+    if "read as asked" in report:
+        row |= {"as asked": report["read as asked"], "worst class": report["worst class read as asked"]}
+    return row
+
+
+def two_sample_test(a: np.ndarray, b: np.ndarray, folds: int = 5, steps: int = 300, seed: int = 0) -> float:
+    """The classifier two-sample test (Lopez-Paz & Oquab 2017): the cross-validated accuracy of a logistic
+    regression telling feature set ``a`` [N, D] from ``b`` [M, D]. 0.5 when they cannot be told apart, 1.0
+    when every sample gives itself away. The larger set is subsampled so both count equally."""
+    rng = np.random.default_rng(seed)
+    n = min(len(a), len(b))
+    x = np.concatenate([a[rng.permutation(len(a))[:n]], b[rng.permutation(len(b))[:n]]]).astype(np.float32)
+    y = np.concatenate([np.ones(n), np.zeros(n)]).astype(np.float32)
+    fold = rng.permutation(2 * n) % folds
+    correct = 0
+    for k in range(folds):
+        train, test = fold != k, fold == k
+        mean, std = x[train].mean(0), x[train].std(0) + 1e-6
+        w = _logistic_regression(torch.from_numpy((x[train] - mean) / std), torch.from_numpy(y[train]), steps)
+        logits = torch.from_numpy((x[test] - mean) / std) @ w[:-1] + w[-1]
+        correct += int(((logits > 0).float() == torch.from_numpy(y[test])).sum())
+    return correct / (2 * n)
+
+
+def _logistic_regression(x: torch.Tensor, y: torch.Tensor, steps: int, l2: float = 1e-3) -> torch.Tensor:
+    """Weights and bias [D + 1] of an L2-regularized logistic regression, fitted by full-batch L-BFGS."""
+    w = torch.zeros(x.shape[1] + 1, requires_grad=True)
+    opt = torch.optim.LBFGS([w], max_iter=steps, line_search_fn="strong_wolfe")
+
+    def loss():
+        opt.zero_grad()
+        value = nn.functional.binary_cross_entropy_with_logits(x @ w[:-1] + w[-1], y) + l2 * w[:-1].pow(2).sum()
+        value.backward()
+        return value
+
+    opt.step(loss)
+    return w.detach()
 
 
 def channel_gap(images: torch.Tensor) -> float:
@@ -89,3 +138,13 @@ def nearest_distances(samples: torch.Tensor, train: torch.Tensor, batch: int = 5
     train = train.reshape(len(train), -1).float()
     out = [torch.cdist(x.reshape(len(x), -1).float(), train).min(1).values for x in samples.split(batch)]
     return (torch.cat(out) / train.shape[1] ** 0.5).numpy()
+
+
+def near_copies(samples: torch.Tensor, train: torch.Tensor, heldout: torch.Tensor) -> dict:
+    """The memorisation check in numbers: a sample is a near-copy when it lies closer to a training clip than
+    any real held-out clip does (new takes of the same digits by the same speakers are the closest honest
+    neighbours a clip can have)."""
+    generated, real = nearest_distances(samples, train), nearest_distances(heldout, train)
+    return {"median distance to train": float(np.median(generated)),
+            "real held-out median": float(np.median(real)), "real held-out closest": float(real.min()),
+            "near copies": int((generated < real.min()).sum()), "of samples": len(generated)}

@@ -66,17 +66,23 @@ class Generator(nn.Module):
     convs, each doubling both sides and halving the channels down to ``width`` -> tanh, so images lie in (-1, 1).
 
     ``layers`` is the whole network as one ``nn.Sequential``, to run step by step and print every shape.
+    With ``classes`` > 0 it is conditional: a learned embedding of the asked class (``EMBED`` numbers) goes in
+    beside z, as in the conditional GAN of Mirza & Osindero (2014).
     """
 
+    EMBED = 16
+
     def __init__(self, latent_size: int = 100, shape: tuple[int, int, int] = (3, 32, 32), width: int = 64,
-                 repeat_channels: bool = False):
+                 repeat_channels: bool = False, classes: int = 0):
         super().__init__()
         channels, n_mels, frames = shape
-        self.latent_size, self.shape = latent_size, tuple(shape)
+        self.latent_size, self.shape, self.classes = latent_size, tuple(shape), classes
+        self.embedding = nn.Embedding(classes, self.EMBED) if classes else None
         k = upsampling_steps(n_mels, frames)
         widths = [width * 2 ** i for i in reversed(range(k))]        # e.g. 256, 128, 64 for k = 3
         first_map = (n_mels // 2 ** k, frames // 2 ** k)
-        steps = [deconv_bn(latent_size, widths[0], first_map, stride=1, padding=0)]
+        inputs = latent_size + (self.EMBED if classes else 0)
+        steps = [deconv_bn(inputs, widths[0], first_map, stride=1, padding=0)]
         steps += [deconv_bn(c_in, c_out) for c_in, c_out in zip(widths, widths[1:])]
         steps += [nn.ConvTranspose2d(widths[-1], 1 if repeat_channels else channels, 4, 2, 1, bias=False),
                   nn.Tanh()]
@@ -85,9 +91,15 @@ class Generator(nn.Module):
         self.layers = nn.Sequential(*steps)
         self.apply(dcgan_init)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """Noise [B, latent_size] (or [B, latent_size, 1, 1]) -> images [B, *shape]."""
-        return self.layers(z.reshape(len(z), self.latent_size, 1, 1))
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """Noise [B, latent_size] (or [B, latent_size, 1, 1]), and for a conditional G the asked classes [B],
+        -> images [B, *shape]."""
+        z = z.reshape(len(z), self.latent_size)
+        if self.embedding is not None:
+            if y is None:
+                raise ValueError("this Generator is conditional: say which class to make (y)")
+            z = torch.cat([z, self.embedding(y)], dim=1)
+        return self.layers(z[:, :, None, None])
 
 
 # --- ResNet-9 (David Page 2018, "How to Train Your ResNet", DAWNBench CIFAR-10 entry) ---
@@ -192,19 +204,31 @@ class ResNet9(nn.Module):
         return self.head(self.trunk(x))
 
 
-def as_discriminator(classifier: ResNet9, warm_start: bool = True) -> ResNet9:
+def as_discriminator(classifier: ResNet9, warm_start: bool = True, classes: int = 0) -> ResNet9:
     """A new ResNet-9 whose head gives one logit per image, shape [B], for ``BCEWithLogitsLoss``.
 
     ``warm_start=True`` copies the classifier's trunk (reuse the trained network); ``False`` builds the same
     architecture with fresh weights (reuse the design only). The classifier itself is never changed. The new
     head is Linear(8*width, 1) with a bias, so D can shift its overall belief, and no 0.125 scale: that was
     tuned for the 10-class softmax. The copy comes back in training mode, on the classifier's device.
+
+    ``classes`` > 0 keeps a class head beside the real/fake logit, as AC-GAN's D does (Odena et al. 2017):
+    the output is [B, 1 + classes], the real/fake logit first; warm-started, the class head starts as the
+    classifier's own.
     """
     d = copy.deepcopy(classifier) if warm_start else ResNet9(**classifier.config)
-    d.head = nn.Sequential(OrderedDict(
-        linear=nn.Linear(classifier.head.linear.in_features, 1),
-        squeeze=nn.Flatten(0),                                    # [B, 1] -> [B]
-    ))
+    features = classifier.head.linear.in_features
+    if classes:
+        d.head = nn.Sequential(OrderedDict(linear=nn.Linear(features, 1 + classes)))
+        if warm_start and classifier.num_classes == classes:
+            with torch.no_grad():   # the classifier's logits are its linear layer times Page's 0.125
+                d.head.linear.weight[1:] = classifier.head.linear.weight * classifier.head.scale.weight
+                d.head.linear.bias[1:] = 0
+    else:
+        d.head = nn.Sequential(OrderedDict(
+            linear=nn.Linear(features, 1),
+            squeeze=nn.Flatten(0),                                    # [B, 1] -> [B]
+        ))
     return d.to(next(classifier.parameters()).device).train()
 
 
@@ -221,9 +245,9 @@ def count_parameters(module: nn.Module) -> int:
 
 # --- for the notebooks: models sized by a profile, and views of what is inside them ---
 
-def generator_for(prof) -> Generator:
-    """The Generator a profile asks for (``helpers.config.Profile``)."""
-    return Generator(prof.latent_size, prof.features.shape, prof.g_width, prof.g_repeat_channels)
+def generator_for(prof, classes: int = 0) -> Generator:
+    """The Generator a profile asks for (``helpers.config.Profile``); ``classes`` > 0: conditional on them."""
+    return Generator(prof.latent_size, prof.features.shape, prof.g_width, prof.g_repeat_channels, classes)
 
 
 def resnet9_config(prof, num_classes: int = 10) -> dict:

@@ -136,7 +136,7 @@ def reign_curves(histories: dict, line: float = 0.05, span: int = 100, title: st
     ``spreads`` (``train.sample_spread`` of the same runs, same keys) a second panel follows the pixel std
     across the fixed-z samples, a dot where they spread out (``train.spread_out_at``), so that the break in
     D's win can be set beside the moment the Generator stopped making one image."""
-    from .train import SPREAD_LINE, breakout, reign
+    from .analysis import SPREAD_LINE, breakout, reign
 
     fig, axes = plt.subplots(2 if spreads else 1, 1, figsize=(9.5, 6.2 if spreads else 3.4), sharex=True,
                              squeeze=False)

@@ -18,35 +18,19 @@ import soundfile
 import torch
 
 from . import config as cfg
+from . import trained
+from .checkpoints import CheckpointError
 from .data import ensure_data
 from .dataset import AudioDataset
 from .invert import N_ITER, to_audio
-from .models import resnet9_for
-from .train import GANConfig, GANRun
-
-TRAIN_HINT = "train one with `python -m helpers.train --config stable`"
 
 
-def checkpoint_file(path: Path) -> Path:
-    """The checkpoint a path names: the file itself, or ``checkpoint.pt`` in a run folder."""
-    path = Path(path)
-    file = path / "checkpoint.pt" if path.is_dir() else path
-    if not file.is_file():
-        raise FileNotFoundError(f"no GAN checkpoint at {file}: {TRAIN_HINT}")
-    return file
-
-
-def load_run(checkpoint: Path, data: Path | None = None) -> tuple[GANRun, AudioDataset]:
-    """The run rebuilt from its checkpoint (G's weights on the CPU) and the data set whose statistics undo
-    its normalization."""
-    file = checkpoint_file(checkpoint)
-    state = torch.load(file, map_location="cpu", weights_only=True)
-    prof = cfg.profile_from_dict(state["profile"])
+def load_run(checkpoint: Path, data: Path | None = None) -> tuple[trained.Trained, AudioDataset]:
+    """The trained run (its averaged Generator, on the CPU) and the data set whose statistics undo its
+    normalization."""
+    run = trained.load(checkpoint)
+    prof = run.prof
     ds = AudioDataset(data or ensure_data(prof), prof.features, max_files=prof.max_files, progress=False)
-    # D is built but unused: a warm-started run's D only needs a ResNet-9 of the right shape.
-    run = GANRun(prof, GANConfig(**state["config"]), ds.images, out=file.parent, device=torch.device("cpu"),
-                 classifier=resnet9_for(prof))
-    run.G.load_state_dict(state["G"])
     return run, ds
 
 
@@ -82,7 +66,7 @@ def main(argv=None) -> None:
         parser.error("--n must be at least 1")
     try:
         paths = write_samples(args.checkpoint, args.n, args.out, args.seed, args.n_iter, args.data)
-    except FileNotFoundError as e:
+    except CheckpointError as e:
         sys.exit(f"error: {e}")
     info, shape = soundfile.info(paths[0]), np.load(args.out / "spectrograms.npy", mmap_mode="r").shape
     print(f"wrote {len(paths)} clips ({info.frames} samples at {info.samplerate} Hz, {info.subtype_info}) to "

@@ -23,7 +23,9 @@ import pandas as pd
 import torch
 
 from . import config as cfg
-from .train import GANConfig, GANRun, balance_check, config_for, model_fields, same_config, summarize
+from . import checkpoints, trained
+from .analysis import balance, last_fifth
+from .engine import GANRun, config_for, model_fields, run_dir, same_config
 
 G_LR = 2e-4
 # g_lr / d_lr: 1 is the fair fight, 10 the original project's nerf; 0.25 is the other direction, D learning
@@ -94,8 +96,7 @@ def longer_check(table: pd.DataFrame, points: list[Point], prof: cfg.Profile, im
     chosen = list({p.name: p for p in best_points(table, points, k) + anchors(points)}.values())  # unique
     long_root = Path(root).with_name(f"{Path(root).name}_long")
     for p in anchors(chosen):
-        name = "collapse" if p.label == "1" else "stable"
-        adopt(p, prof, prof.gan_steps, cfg.runs_dir() / f"gan_{prof.name}_{name}_seed{p.seed}", long_root)
+        adopt(p, prof, prof.gan_steps, run_dir(prof, "collapse" if p.label == "1" else "stable", p.seed), long_root)
     sweep(chosen, prof, prof.gan_steps, images, long_root, workers=workers, log=log)
     return chosen
 
@@ -119,7 +120,7 @@ def adopt(point: Point, prof: cfg.Profile, steps: int, source: Path, root: Path)
     out = Path(root) / point.name
     if finished(out, steps) or not (Path(source) / "checkpoint.pt").is_file():
         return finished(out, steps)
-    state = torch.load(Path(source) / "checkpoint.pt", map_location="cpu", weights_only=True)
+    state = checkpoints.read(source, "gan")
     prof = dataclasses.replace(prof, **point.profile)
     mine = config_for("stable", prof, seed=point.seed, steps=steps, **point.changes)
     same = same_config(state, mine, ignore=("name",)) and state["step"] == steps and \
@@ -141,8 +142,7 @@ def run_point(point: Point, prof: cfg.Profile, steps: int, images: torch.Tensor,
         return out
     prof = dataclasses.replace(prof, **point.profile)
     config = config_for("stable", prof, seed=point.seed, steps=steps, **point.changes)
-    run = GANRun(prof, dataclasses.replace(config, name=point.name), images, out=out,
-                 device=torch.device(device) if device else None)
+    run = GANRun(prof, config, images, out=out, device=torch.device(device) if device else None)
     run.load()
     start, done_before = time.perf_counter(), run.step
     run.train(progress=False)
@@ -212,7 +212,7 @@ def collect(points: list[Point], root: Path, classifier=None, reference: torch.T
             continue
         history = pd.read_csv(out / "history.csv")
         row = {"group": p.group, "label": p.label, "seed": p.seed, "steps": int(history.step.max()),
-               **summarize(history), **{k: v for k, v in balance_check(history).items() if k in ("balanced", "D won")}}
+               **last_fifth(history), **{k: v for k, v in balance(history).items() if k in ("balanced", "D won")}}
         if classifier is not None:
             row.update(_scores(out, classifier, reference, n))
         rows.append(row)
@@ -230,12 +230,7 @@ def _scores(out: Path, classifier, reference: torch.Tensor, n: int) -> dict:
         saved = json.loads(cache.read_text())
         if all(saved.get(k) == v for k, v in key.items()):
             return saved["scores"]
-    state = torch.load(out / "checkpoint.pt", map_location="cpu", weights_only=True)
-    prof = cfg.profile_from_dict(state["profile"])
-    run = GANRun(prof, GANConfig(**{**state["config"], "betas": tuple(state["config"]["betas"])}),
-                 reference[:1], device=torch.device("cpu"))
-    run.G.load_state_dict(state["G"])
-    scores = brief(judge_run(run, classifier, reference, n=n))
+    scores = brief(judge_run(trained.load(out), classifier, reference, n=n))
     cache.write_text(json.dumps({**key, "scores": scores}))
     return scores
 
@@ -260,7 +255,7 @@ def wall_time(root: Path) -> dict:
             "workers": sorted({r["workers"] for r in rows}), "devices": sorted({r["device"] for r in rows})}
 
 
-def balance_map(table: pd.DataFrame) -> pd.DataFrame:
+def by_point(table: pd.DataFrame) -> pd.DataFrame:
     """Mean and spread over seeds per point, with how many seeds were balanced and how many D won."""
     numbers = [c for c in ["D_loss", "G_loss", "D(x)", "D(G(z))", "IS", "FD", "classes"] if c in table]
     grouped = table.groupby(["group", "label"], sort=False)
@@ -304,11 +299,11 @@ def main(argv=None) -> None:
     train, test = ds.split()
     judge = classifier_for(prof, ds, device="cpu")
     table = collect(points, root, judge, ds.images[test])
-    print(balance_map(table).round(3).to_string())
+    print(by_point(table).round(3).to_string())
     if args.confirm:
         chosen = longer_check(table, points, prof, ds.images, root, args.confirm, args.workers)
         long_root = root.with_name(f"{root.name}_long")
-        print(balance_map(collect(chosen, long_root, judge, ds.images[test])).round(3).to_string())
+        print(by_point(collect(chosen, long_root, judge, ds.images[test])).round(3).to_string())
 
 
 if __name__ == "__main__":

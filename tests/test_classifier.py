@@ -64,7 +64,9 @@ def test_checkpoint_round_trip(trained, tmp_path):
 
 def test_missing_checkpoint_says_how_to_make_one(tmp_path):
     path = tmp_path / "nope.pt"
-    with pytest.raises(FileNotFoundError, match="03_resnet9_discriminator.ipynb") as error:
+    from helpers.checkpoints import CheckpointError
+
+    with pytest.raises(CheckpointError, match="03_resnet9_discriminator.ipynb") as error:
         load_classifier(path)
     assert str(path) in str(error.value)
 

@@ -43,3 +43,26 @@ def test_nearest_distances_find_copies():
     fresh = torch.rand(5, 32, 32)
     d_copy, d_fresh = nearest_distances(copies, train), nearest_distances(fresh, train)
     assert (d_copy < 0.01).all() and (d_fresh > 0.2).all()
+
+
+def test_two_sample_test_is_a_coin_flip_for_one_distribution_and_sure_for_two():
+    import numpy as np
+
+    from helpers.metrics import two_sample_test
+
+    rng = np.random.default_rng(0)
+    same = two_sample_test(rng.normal(size=(400, 8)), rng.normal(size=(300, 8)))
+    apart = two_sample_test(rng.normal(size=(400, 8)), rng.normal(size=(300, 8)) + 1.5)
+    assert 0.4 < same < 0.6 and apart > 0.95
+    assert two_sample_test(rng.normal(size=(50, 8)), rng.normal(size=(50, 8)) + 1.5, seed=1) > 0.9
+
+
+def test_near_copies_counts_samples_closer_to_training_than_any_new_take():
+    from helpers.metrics import near_copies
+
+    torch.manual_seed(0)
+    train = torch.rand(20, 8, 8)
+    heldout = train[:5] + 0.2 * torch.randn(5, 8, 8)            # new takes: near, but not on, a training clip
+    samples = torch.cat([train[:3] + 0.001 * torch.randn(3, 8, 8), torch.rand(7, 8, 8)])
+    report = near_copies(samples, train, heldout)
+    assert report["near copies"] == 3 and report["of samples"] == 10

@@ -12,7 +12,8 @@ from conftest import write
 from helpers import config as cfg
 from helpers.dataset import AudioDataset
 from helpers.sample import main, write_samples
-from helpers.train import GANRun, config_for
+from helpers.checkpoints import CheckpointError
+from helpers.engine import GANRun, config_for
 
 PROF = dataclasses.replace(cfg.profile("smoke"), batch_size=8)
 F = PROF.features
@@ -67,7 +68,7 @@ def test_the_seed_decides_the_samples(run_dir, data, tmp_path):
 
 
 def test_a_missing_checkpoint_names_the_path_and_how_to_train(tmp_path):
-    with pytest.raises(FileNotFoundError, match="python -m helpers.train --config stable"):
+    with pytest.raises(CheckpointError, match="python -m helpers.train --config stable"):
         write_samples(tmp_path / "nowhere", 1, tmp_path / "out")
 
 

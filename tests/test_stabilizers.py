@@ -8,7 +8,7 @@ from torch import nn
 from torch.nn.utils import parametrize
 
 from helpers import config as cfg
-from helpers.train import GANRun, config_for
+from helpers.engine import GANRun, config_for
 
 PROF = dataclasses.replace(cfg.profile("smoke"), batch_size=8, g_width=8, d_width=4, latent_size=16)
 
@@ -65,14 +65,15 @@ def test_instance_noise_changes_ds_inputs_but_not_the_batches(tmp_path):
     assert row_a["D_loss"] != row_b["D_loss"]
     assert torch.equal(base.rng.get_state(), noisy.rng.get_state())     # same real batches and latent vectors
     x = torch.zeros(2, 3)
-    assert noisy._noisy(x, 0.0) is x and noisy._noisy(x, 0.5).std() > 0
+    assert base.augment(x) is x and noisy.augment(x).std() > 0
 
 
 def test_instance_noise_is_annealed_to_zero_by_the_last_step(tmp_path):
     r = run(tmp_path, instance_noise=0.5)
-    seen = []
-    r._noisy = lambda x, sigma: seen.append(sigma) or x
+    seen, sigma = [], r.noise_sigma
+    r.noise_sigma = lambda: seen.append(sigma()) or seen[-1]
     r.train(steps=10, progress=False)
+    seen = seen[::3]                                   # asked three times a step: real, fake for D, fake for G
     assert seen[0] == 0.5 and seen[-1] == pytest.approx(0.05) and seen == sorted(seen, reverse=True)
 
 

@@ -8,7 +8,8 @@ import torch
 
 from helpers import config as cfg
 from helpers import sweep as sw
-from helpers.train import GANRun, config_for, summarize
+from helpers.analysis import last_fifth
+from helpers.engine import GANRun, config_for
 
 PROF = dataclasses.replace(cfg.profile("smoke"), batch_size=8, g_width=8, d_width=4, latent_size=16,
                            log_every=1, checkpoint_every=1)
@@ -44,7 +45,7 @@ def test_a_finished_sweep_trains_nothing_the_second_time(tmp_path):
 
 def test_an_interrupted_point_resumes_from_its_checkpoint(tmp_path):
     point = sw.ratio_points((0,), (10,))[0]
-    config = dataclasses.replace(config_for("stable", PROF, seed=0, steps=3, **point.changes), name=point.name)
+    config = config_for("stable", PROF, seed=0, steps=3, **point.changes)
     interrupted = GANRun(PROF, config, images(), out=tmp_path / point.name, device=torch.device("cpu"))
     interrupted.train(steps=2, progress=False)                 # killed after step 2: no done marker
     sw.sweep([point], PROF, 3, images(), tmp_path, workers=1, device="cpu", log=lambda *_: None)
@@ -92,7 +93,7 @@ def test_scores_are_cached_per_judge_and_the_map_counts_seeds(tmp_path):
     with torch.no_grad():
         judge.head.linear.weight.mul_(5)                        # another judge: scored again
     assert not sw.collect(points, tmp_path, judge, images(), n=20).IS.equals(first.IS)
-    m = sw.balance_map(first)
+    m = sw.by_point(first)
     assert m.loc[("ratio", "1"), "balanced"].endswith("/2") and "IS std" in m.columns
 
 
@@ -115,4 +116,4 @@ def test_an_identical_run_trained_elsewhere_is_adopted_and_a_different_one_is_no
     assert not sw.adopt(nerf, PROF, 3, tmp_path / "stable", tmp_path / "long")     # another length
     assert sw.adopt(nerf, PROF, 2, tmp_path / "stable", tmp_path / "long")
     assert json.loads((tmp_path / "long" / nerf.name / sw.DONE).read_text())["trained now"] == 0
-    assert sw.collect([nerf], tmp_path / "long").D_loss.item() == pytest.approx(summarize(source.frame())["D_loss"])
+    assert sw.collect([nerf], tmp_path / "long").D_loss.item() == pytest.approx(last_fifth(source.frame())["D_loss"])

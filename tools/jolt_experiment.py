@@ -20,7 +20,8 @@ import torch.nn.functional as F
 from helpers import config as cfg
 from helpers.data import ensure_data
 from helpers.dataset import AudioDataset
-from helpers.train import GANRun, config_for, reign, spread_out_at
+from helpers.analysis import reign, spread_out_at
+from helpers.engine import GANRun, config_for
 
 
 class NoJoltRun(GANRun):
@@ -28,24 +29,20 @@ class NoJoltRun(GANRun):
 
     def __init__(self, *args, skip_above: float = 1.0, after: int = 300, **kwargs):
         super().__init__(*args, **kwargs)
-        self.logits, self.skipped = [], []
-        self.D.register_forward_hook(lambda module, inputs, out: self.logits.append(out.detach()))
-        step = self.opt_d.step
+        self.skip_above, self.after, self.skipped = skip_above, after, []
 
-        def guarded(*a, **k):   # D's step sees the logits of the real and the fake batch, in that order
-            real, fake = self.logits[0], self.logits[1]
-            loss = F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) + \
-                F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
-            if self.step >= after and loss.item() > skip_above:
-                self.skipped.append(self.step + 1)
-                return None
-            return step(*a, **k)
-
-        self.opt_d.step = guarded
-
-    def train_step(self) -> dict:
-        self.logits.clear()
-        return super().train_step()
+    def d_step(self, real, fake, y_real=None):
+        """The default run's D step, skipped on a jolt (its stabilizers are off: only D_loss is minimized)."""
+        d_real, d_fake = self.discriminate(real, fake)
+        d_loss = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + \
+            F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+        if self.step >= self.after and d_loss.item() > self.skip_above:
+            self.skipped.append(self.step + 1)
+        else:
+            self.opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            self.opt_d.step()
+        return d_loss, d_real, d_fake
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ import pandas as pd
 import torch
 
 from helpers import plots
+from helpers.checkpoints import CheckpointError
 from helpers.classifier import (checkpoint_path, linear_probe, load_classifier, real_vs_fake,
                                 train_digit_classifier)
 from helpers.config import relative
@@ -126,8 +127,8 @@ bad = checkpoint_path(s.profile).with_name("not_a_checkpoint.pt")
 bad.write_text("hello")
 try:
     load_classifier(bad)
-except ValueError as e:
-    print("ValueError:", str(e).replace(str(bad.parent), "runs"))
+except CheckpointError as e:
+    print("CheckpointError:", str(e).replace(str(bad.parent), "runs"))
 
 # %% [markdown]
 # ## The swap: 10 class scores become one real/fake score

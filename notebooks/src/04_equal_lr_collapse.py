@@ -30,7 +30,9 @@ from helpers.classifier import classifier_for
 from helpers.dataset import AudioDataset
 from helpers.metrics import judge, judge_run
 from helpers.notebook import live_log, start
-from helpers.train import compare_runs, config_for, resume_or_start, sample_spread, summarize, window
+from helpers.analysis import last_fifth, phase, sample_spread
+from helpers.engine import config_for, resume_or_start
+from helpers.studies import compare
 
 s = start()
 f = s.profile.features
@@ -58,10 +60,10 @@ fig = plots.training_curves(history, "equal learning rates: g_lr = d_lr = 0.0002
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-final = summarize(history)
+final = last_fifth(history)
 first_win = history.loc[history.D_loss.rolling(10).mean() < 0.05, "step"]
 print(f"D_loss (10-step mean) first below 0.05 at step {first_win.min() if len(first_win) else 'never'}")
-early = window(history, 100, 300)
+early = phase(history, 100, 300)
 pd.DataFrame({"original report": {"D_loss": 0.0024, "G_loss": 6.68, "D(x)": None, "D(G(z))": None},
               "this run, steps 101-300": early, "this run, last 20% of steps": final}).round(4)
 
@@ -132,7 +134,7 @@ fig = plots.reign_curves({k: r.frame() for k, r in fights.items()}, title="equal
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-compare_runs(fights, clf, real).round(3)
+compare(fights, clf, real).round(3)
 
 # %%
 fig = plots.samples_over_time(run_per_image.snapshots, ds.denormalize, f,

@@ -19,8 +19,9 @@ from helpers.classifier import classifier_for
 from helpers.dataset import AudioDataset
 from helpers.metrics import judge, judge_run
 from helpers.notebook import live_log, start
-from helpers.train import (BANDS, balance_check, config_for, extended, resume_or_start, seed_counts, seed_histories,
-                           seed_spreads, seed_study, summarize)
+from helpers.analysis import BANDS, balance, last_fifth, sample_spread
+from helpers.engine import config_for, resume_or_start
+from helpers.studies import extended, seed_counts, seed_runs, seed_study
 
 s = start()
 f = s.profile.features
@@ -47,15 +48,15 @@ fig = plots.training_curves(history, "D nerfed: g_lr = 0.0002, d_lr = 0.00002", 
 # NBVAL_IGNORE_OUTPUT
 collapse = resume_or_start(s.profile, config_for("collapse", s.profile, seed=s.seed), ds.images, device=s.device)
 collapse_history = collapse.train(progress=False)
-table = pd.DataFrame({"equal LR (this project)": summarize(collapse_history),
-                      "nerfed D (this project)": summarize(history),
+table = pd.DataFrame({"equal LR (this project)": last_fifth(collapse_history),
+                      "nerfed D (this project)": last_fifth(history),
                       "original: equal LR": {"D_loss": 0.0024, "G_loss": 6.68},
                       "original: nerfed D": {"D_loss": 0.46, "G_loss": 1.30}}).round(4)
 table
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-print("nerfed run in the balanced band:", balance_check(history))
+print("nerfed run in the balanced band:", balance(history))
 
 # %% [markdown]
 # ## Did G learn?
@@ -101,7 +102,7 @@ seed_counts(study)
 # %%
 # NBVAL_IGNORE_OUTPUT
 long = extended(run, 2 * config.steps)
-print("last 20% of the doubled run:", balance_check(long.frame()))
+print("last 20% of the doubled run:", balance(long.frame()))
 fig = plots.training_curves(long.frame(), f"nerfed D, {long.step} steps", bands=BANDS)
 
 # %%
@@ -135,10 +136,9 @@ pd.concat({f"{config.steps} steps": seed_counts(study), f"{2 * config.steps} ste
 # %%
 histories, spreads = {}, {}
 for name, label in [("collapse", "equal LR"), ("stable", "nerfed")]:
-    for k, h in seed_histories(s.profile, seeds, name, 2 * config.steps).items():
-        histories[f"{label}, seed {k}"] = h
-    for k, spread in seed_spreads(s.profile, seeds, name, 2 * config.steps).items():
-        spreads[f"{label}, seed {k}"] = spread
+    for k, r in seed_runs(s.profile, seeds, name, 2 * config.steps).items():
+        histories[f"{label}, seed {k}"] = r.frame()
+        spreads[f"{label}, seed {k}"] = sample_spread(r.snapshots)
 fig = plots.reign_curves(histories, spreads=spreads, title="when D wins, when G breaks the win, and G's samples")
 
 # %% [markdown]

@@ -22,7 +22,7 @@ from helpers.classifier import classifier_for
 from helpers.dataset import AudioDataset
 from helpers.metrics import classify, judge, nearest_distances
 from helpers.notebook import start
-from helpers.train import config_for, resume_or_start
+from helpers.engine import config_for, resume_or_start
 
 s = start()
 f = s.profile.features

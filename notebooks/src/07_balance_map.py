@@ -35,8 +35,8 @@ from helpers.classifier import classifier_for
 from helpers.config import runs_dir
 from helpers.dataset import AudioDataset
 from helpers.notebook import start
-from helpers.sweep import balance_map, collect, longer_check, points_for, sweep, wall_time
-from helpers.train import BANDS
+from helpers.analysis import BANDS
+from helpers.sweep import by_point, collect, longer_check, points_for, sweep, wall_time
 
 s = start()
 ds = AudioDataset(s.data, s.profile.features, max_files=s.profile.max_files, progress=False)
@@ -78,7 +78,7 @@ table.round(3)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-summary = balance_map(table)
+summary = by_point(table)
 ratios = table[table.group == "ratio"].rename(columns={"label": "ratio"})
 best_ratio = float(summary.loc["ratio"]["IS"].idxmax())
 fig = plots.balance_map(ratios, BANDS, best=best_ratio, title=f"{s.profile.sweep_steps} steps per run, "
@@ -108,7 +108,7 @@ chosen = longer_check(table, points, s.profile, ds.images, root, k=2)
 long_root = root.with_name(f"{root.name}_long")
 print("recorded training time of the longer check:", wall_time(long_root))
 long_table = collect(chosen, long_root, clf, real)
-short_map, long_map = balance_map(table), balance_map(long_table)
+short_map, long_map = by_point(table), by_point(long_table)
 both = pd.concat({f"{s.profile.sweep_steps} steps": short_map.loc[long_map.index],
                   f"{s.profile.gan_steps} steps": long_map}, axis=1)
 both.loc[:, (slice(None), ["D_loss", "G_loss", "IS", "FD", "balanced", "D won"])].round(3)

@@ -14,7 +14,8 @@ from helpers import plots
 from helpers.dataset import AudioDataset
 from helpers.models import as_discriminator, count_parameters, generator_for, resnet9_for
 from helpers.notebook import start
-from helpers.train import balance_check, config_for, resume_or_start
+from helpers.analysis import balance
+from helpers.engine import config_for, resume_or_start
 
 s = start()
 
@@ -72,4 +73,4 @@ fig = plots.samples_over_time(run.snapshots, ds.denormalize, s.profile.features,
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-print("last 20% of training:", balance_check(history))
+print("last 20% of training:", balance(history))
