@@ -78,6 +78,8 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    parser.add_argument("--curve", type=int, metavar="K", default=0,
+                        help="judge 1,000 samples every K steps into <out>/curve.csv (the learning curve)")
     parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE",
                         help="profile or run overrides, e.g. d_width=32 d_act=leaky r1_gamma=1 joint_batch=true")
     args = parser.parse_args(argv)
@@ -116,17 +118,35 @@ def train(parser: argparse.ArgumentParser, args) -> None:
         prof = cfg.profile(args.profile, **prof_changes)
     except ValueError as e:
         parser.error(str(e))
+    if args.curve % prof.log_every:
+        parser.error(f"--curve {args.curve}: judge at multiples of the profile's log_every ({prof.log_every})")
     steps = {"steps": args.steps} if args.steps else {}
     config = config_for(args.config, prof, seed=args.seed, **steps, **run_changes)
     out = args.out or default_out(prof, config, args.set)
     if (out / "checkpoint.pt").exists() and not args.resume:
         parser.error(f"{cfg.relative(out / 'checkpoint.pt')} exists: pass --resume to continue it, or another --out")
     ds = AudioDataset(ensure_data(prof), prof.features, max_files=prof.max_files)
-    run = GANRun(prof, config, ds.images, out)
+    run = GANRun(prof, config, ds.images, out, labels=ds.labels)
     if args.resume and run.load():
         print(f"resuming {cfg.relative(run.out)} at step {run.step}")
-    history = run.train(on_log=lambda r: print(log_line(r.history[-1]), flush=True))
+    judge = curve_judge(prof, ds, args.curve) if args.curve else None
+
+    def on_log(r: GANRun) -> None:
+        print(log_line(r.history[-1]), flush=True)
+        if judge:
+            judge(r)
+
+    history = run.train(on_log=on_log)
     print("last 20%:", {k: round(v, 4) for k, v in last_fifth(history).items()}, "| saved", cfg.relative(run.out))
+
+
+def curve_judge(prof: cfg.Profile, ds, every: int):
+    """The learning-curve callback, judged by notebook 03's classifier against real held-out clips."""
+    from .classifier import classifier_for
+    from .curves import judge_every
+
+    _, test = ds.split()
+    return judge_every(every, classifier_for(prof, ds, device="cpu"), ds.images[test])
 
 
 if __name__ == "__main__":
