@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/0*.ipynb)) $(wildcard notebooks/Task_2.ipynb)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
-.PHONY: test unit notebooks run sweep lab data fsdd clean
+.PHONY: test lint unit notebooks run sweep lab data fsdd clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,12 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-test: unit notebooks  ## unit tests, then every notebook in the smoke profile under nbval
+test: lint unit notebooks  ## lint, unit tests, then every notebook in the smoke profile under nbval
+
+lint: $(STAMP)  ## ruff's linter and formatter (check only), and each notebook against its source
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) tools/sync_notebooks.py --check
 
 unit: $(STAMP)
 	$(PY) -m pytest tests -q

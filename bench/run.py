@@ -11,6 +11,7 @@
 ``--quick`` only checks that the script works (tiny counts, a 256-file slice, the cpu profile only).
 bench/README.md says how to read the numbers.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,32 +37,49 @@ from helpers import config as cfg
 from helpers.dataset import AudioDataset
 from helpers.engine import GANRun, config_for
 
-BATCH = 64                  # the epoch's batch size (the GAN step uses each profile's own)
-GAN_CONFIG = "collapse"     # equal learning rates; the config does not change a step's cost
-RANDOM_IMAGES = 1024        # images for a profile whose features differ from the featurized data's
+BATCH = 64  # the epoch's batch size (the GAN step uses each profile's own)
+GAN_CONFIG = "collapse"  # equal learning rates; the config does not change a step's cost
+RANDOM_IMAGES = 1024  # images for a profile whose features differ from the featurized data's
 
 
 @dataclass(frozen=True)
 class Repeats:
     """How often each measurement runs.  ``QUICK`` checks that the script works; its numbers mean little."""
 
-    builds: int              # dataset builds of each kind (every cold build gets a fresh cache)
-    max_files: int | None    # files featurized (None: all of them)
-    epochs: int              # cached epochs timed
-    naive_items: int         # items recomputed with featurize for the naive epoch
-    steps: dict              # profile -> (warm-up steps, timed steps); the FLOP-counted step is one more warm-up
-    peak: int                # timed matmuls and conv forward+backward passes
-    matmul: int              # side of the square float32 matmul
-    profiles: str            # default --profiles
+    builds: int  # dataset builds of each kind (every cold build gets a fresh cache)
+    max_files: int | None  # files featurized (None: all of them)
+    epochs: int  # cached epochs timed
+    naive_items: int  # items recomputed with featurize for the naive epoch
+    steps: dict  # profile -> (warm-up steps, timed steps); the FLOP-counted step is one more warm-up
+    peak: int  # timed matmuls and conv forward+backward passes
+    matmul: int  # side of the square float32 matmul
+    profiles: str  # default --profiles
 
 
-FULL = Repeats(builds=3, max_files=None, epochs=20, naive_items=256,
-               steps={"smoke": (3, 50), "cpu": (3, 40), "gpu": (1, 10)}, peak=10, matmul=2048, profiles="cpu,gpu")
-QUICK = Repeats(builds=1, max_files=256, epochs=3, naive_items=32,
-                steps={"smoke": (0, 3), "cpu": (0, 3), "gpu": (0, 1)}, peak=3, matmul=2048, profiles="cpu")
+FULL = Repeats(
+    builds=3,
+    max_files=None,
+    epochs=20,
+    naive_items=256,
+    steps={"smoke": (3, 50), "cpu": (3, 40), "gpu": (1, 10)},
+    peak=10,
+    matmul=2048,
+    profiles="cpu,gpu",
+)
+QUICK = Repeats(
+    builds=1,
+    max_files=256,
+    epochs=3,
+    naive_items=32,
+    steps={"smoke": (0, 3), "cpu": (0, 3), "gpu": (0, 1)},
+    peak=3,
+    matmul=2048,
+    profiles="cpu",
+)
 
 
 # --- small tools ---------------------------------------------------------------------------------------------
+
 
 def row(stage, measurement, value, unit="", spread="", n=None, note="") -> dict:
     return dict(stage=stage, measurement=measurement, value=value, unit=unit, spread=spread, n=n, note=note)
@@ -103,7 +121,7 @@ def time_calls(fn, n: int, device: torch.device = torch.device("cpu")) -> list[f
 def peak_rss_mib(who=resource.RUSAGE_SELF) -> float:
     """Peak resident memory so far (of this process, or of its largest reaped child)."""
     peak = resource.getrusage(who).ru_maxrss
-    return peak / 2 ** 20 if sys.platform == "darwin" else peak / 2 ** 10   # bytes on macOS, KiB on Linux
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
 
 
 def cpu_seconds() -> float:
@@ -120,11 +138,21 @@ def memory_row(stage: str, device: torch.device, rss_before: float) -> dict:
     """The process's peak RSS after a stage and how much the stage raised it; on CUDA, the stage's peak allocation
     (``reset_memory`` must have been called when the stage began)."""
     if device.type == "cuda":
-        return row("5 memory", f"{stage}: peak CUDA memory allocated", torch.cuda.max_memory_allocated(device) / 2 ** 20,
-                   "MiB", note="torch.cuda.max_memory_allocated over this stage")
+        return row(
+            "5 memory",
+            f"{stage}: peak CUDA memory allocated",
+            torch.cuda.max_memory_allocated(device) / 2**20,
+            "MiB",
+            note="torch.cuda.max_memory_allocated over this stage",
+        )
     after = peak_rss_mib()
-    return row("5 memory", f"{stage}: process peak RSS after it", after, "MiB",
-               note=f"raised the peak by {after - rss_before:.0f} MiB (0: below an earlier stage's peak)")
+    return row(
+        "5 memory",
+        f"{stage}: process peak RSS after it",
+        after,
+        "MiB",
+        note=f"raised the peak by {after - rss_before:.0f} MiB (0: below an earlier stage's peak)",
+    )
 
 
 def reset_memory(device: torch.device) -> float:
@@ -134,6 +162,7 @@ def reset_memory(device: torch.device) -> float:
 
 
 # --- the machine ------------------------------------------------------------------------------------------------
+
 
 def cpu_model() -> str:
     try:
@@ -153,12 +182,15 @@ def machine(args, device: torch.device) -> dict:
         "torch": f"{torch.__version__}, {torch.get_num_threads()} intra-op threads",
         "device": f"{device}{gpu}",
         "load average (1, 5, 15 min) at start": ", ".join(f"{x:.2f}" for x in os.getloadavg()),
-        "settings": (f"quick={args.quick}, profiles={args.profiles}, channels_last={args.channels_last}, "
-                     f"threads={args.threads or 'default'}"),
+        "settings": (
+            f"quick={args.quick}, profiles={args.profiles}, channels_last={args.channels_last}, "
+            f"threads={args.threads or 'default'}"
+        ),
     }
 
 
 # --- 1 featurizing ----------------------------------------------------------------------------------------------
+
 
 def data_root(arg: str | None, quick: bool, scratch: Path) -> tuple[Path, str]:
     """--data, else data/ (or $AUDIOGAN_DATA) if it holds audio, else the built-in synthetic digits."""
@@ -187,7 +219,7 @@ def workers_used(files: int, workers: int | None) -> int:
 
 def bench_featurize(root: Path, features, rep: Repeats):
     """Cold with all cores, cold with 1 worker (each in a fresh cache), warm (the first cache again)."""
-    audio.warm_up(features)   # librosa's one-off numba compile (~2 s) is no part of any timing
+    audio.warm_up(features)  # librosa's one-off numba compile (~2 s) is no part of any timing
     seconds = {"cold, all cores": [], "cold, 1 worker": [], "warm (cached)": []}
     busy = []
     for _ in range(rep.builds):
@@ -205,17 +237,35 @@ def bench_featurize(root: Path, features, rep: Repeats):
         rows.append(timed_row(stage, f"{name}: build time", secs, note=f"{files} files"))
         rows.append(rate_row(stage, f"{name}: files/s", files, secs, "files/s"))
     rows += [
-        row(stage, "cold, all cores: worker processes", workers_used(files, None), "", n=None,
-            note=f"{usable_cores()} usable cores; dataset's rule min(cores, files // 64)"),
-        row(stage, "cold, all cores: CPU time / wall time", median(busy), "x", n=len(busy),
-            note="getrusage self + children; near the worker count when every worker is busy"),
-        row(stage, "in-memory dataset per item", (ds.images.nbytes + ds.db.nbytes) / len(ds) / 2 ** 10, "KiB",
-            note=f".images + .db, {len(ds)} items"),
+        row(
+            stage,
+            "cold, all cores: worker processes",
+            workers_used(files, None),
+            "",
+            n=None,
+            note=f"{usable_cores()} usable cores; dataset's rule min(cores, files // 64)",
+        ),
+        row(
+            stage,
+            "cold, all cores: CPU time / wall time",
+            median(busy),
+            "x",
+            n=len(busy),
+            note="getrusage self + children; near the worker count when every worker is busy",
+        ),
+        row(
+            stage,
+            "in-memory dataset per item",
+            (ds.images.nbytes + ds.db.nbytes) / len(ds) / 2**10,
+            "KiB",
+            note=f".images + .db, {len(ds)} items",
+        ),
     ]
     return ds, rows
 
 
 # --- 2 an epoch: cached against recomputed per item ----------------------------------------------------------------
+
 
 class RecomputingDataset(Dataset):
     """The naive dataset: ``__getitem__`` loads and featurizes its file again, every epoch."""
@@ -267,17 +317,36 @@ def bench_epoch(ds: AudioDataset, rep: Repeats) -> list[dict]:
     cached = cached_epochs(ds, rep.epochs)
     per_item = recomputed_seconds_per_item(ds, rep.naive_items)
     naive = median(per_item) * n
-    rows = [timed_row(stage, f"cached, {name}: one epoch", secs, note=f"{n} items, batch {BATCH}, shuffled")
-            for name, secs in cached.items()]
-    rows.append(row(stage, "recomputed per item (featurize in __getitem__): one epoch", naive, "s",
-                    f"IQR {np.percentile(per_item, 25) * n:.3g}-{np.percentile(per_item, 75) * n:.3g}", len(per_item),
-                    f"median per-item time over batches of {min(rep.naive_items, n)} random items, x {n} items"))
-    rows += [row(stage, f"speed-up of cached ({name}) over recomputed", naive / median(secs), "x",
-                 note="target: at least 50x") for name, secs in cached.items()]
+    rows = [
+        timed_row(stage, f"cached, {name}: one epoch", secs, note=f"{n} items, batch {BATCH}, shuffled")
+        for name, secs in cached.items()
+    ]
+    rows.append(
+        row(
+            stage,
+            "recomputed per item (featurize in __getitem__): one epoch",
+            naive,
+            "s",
+            f"IQR {np.percentile(per_item, 25) * n:.3g}-{np.percentile(per_item, 75) * n:.3g}",
+            len(per_item),
+            f"median per-item time over batches of {min(rep.naive_items, n)} random items, x {n} items",
+        )
+    )
+    rows += [
+        row(
+            stage,
+            f"speed-up of cached ({name}) over recomputed",
+            naive / median(secs),
+            "x",
+            note="target: at least 50x",
+        )
+        for name, secs in cached.items()
+    ]
     return rows
 
 
 # --- 4 the machine's attainable peak ----------------------------------------------------------------------------
+
 
 def d_conv_shapes(prof) -> dict:
     """The Discriminator's largest convs: layer3's first (4w -> 8w channels at a quarter of the image's sides)
@@ -289,9 +358,9 @@ def d_conv_shapes(prof) -> dict:
 
 def bench_matmul(n: int, repeats: int, device: torch.device) -> tuple[float, dict]:
     a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
-    a @ b   # warm-up
+    a @ b  # warm-up
     secs = time_calls(lambda: a @ b, repeats, device)
-    flops = 2 * n ** 3
+    flops = 2 * n**3
     return flops / median(secs), rate_row("4a peak", f"float32 matmul {n}x{n}", flops / 1e9, secs, "GFLOP/s")
 
 
@@ -308,7 +377,7 @@ def bench_conv(shape, batch: int, repeats: int, device: torch.device, channels_l
         conv(x).backward(grad)
 
     with FlopCounterMode(display=False) as counter:
-        forward_backward()   # also the warm-up
+        forward_backward()  # also the warm-up
     secs = time_calls(forward_backward, repeats, device)
     return counter.get_total_flops() / median(secs), secs, counter.get_total_flops()
 
@@ -322,13 +391,21 @@ def bench_peaks(profiles, rep: Repeats, device: torch.device, channels_last: boo
             rate, secs, flops = bench_conv(shape, prof.batch_size, rep.peak, device, channels_last)
             peaks[(prof.name, name)] = rate
             c_in, c_out, h, w = shape
-            rows.append(rate_row("4a peak", f"conv fwd+bwd, {prof.name} {name}: {c_in}->{c_out} at {h}x{w}", flops / 1e9,
-                                 secs, "GFLOP/s", note=f"batch {prof.batch_size}, 3x3"
-                                 + (", channels_last" if channels_last else "")))
+            rows.append(
+                rate_row(
+                    "4a peak",
+                    f"conv fwd+bwd, {prof.name} {name}: {c_in}->{c_out} at {h}x{w}",
+                    flops / 1e9,
+                    secs,
+                    "GFLOP/s",
+                    note=f"batch {prof.batch_size}, 3x3" + (", channels_last" if channels_last else ""),
+                )
+            )
     return peaks, rows
 
 
 # --- 3 and 4: the GAN step and its FLOPs --------------------------------------------------------------------------
+
 
 def images_for(prof, ds: AudioDataset) -> tuple[torch.Tensor, str]:
     """The featurized images when the profile uses the same features, else random ones of its shape."""
@@ -344,7 +421,7 @@ class ChannelsLastRun(GANRun):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for net in (self.G, self.D):
-            net.to(memory_format=torch.channels_last)   # in place: the optimizers keep their parameters
+            net.to(memory_format=torch.channels_last)  # in place: the optimizers keep their parameters
 
     def batch(self):
         real, z = super().batch()
@@ -362,12 +439,12 @@ def count_step_flops(run: GANRun) -> tuple[int, dict]:
 
 def bench_gan(prof, images: torch.Tensor, device: torch.device, rep: Repeats, channels_last: bool) -> dict:
     warmup, steps = rep.steps.get(prof.name, rep.steps["cpu"])
-    with tempfile.TemporaryDirectory() as out:   # train_step writes nothing, but a run wants a folder
+    with tempfile.TemporaryDirectory() as out:  # train_step writes nothing, but a run wants a folder
         kind = ChannelsLastRun if channels_last else GANRun
         run = kind(prof, config_for(GAN_CONFIG, prof), images, out=Path(out), device=device)
         for _ in range(warmup):
             run.train_step()
-        flops, ops = count_step_flops(run)   # one more warm-up step
+        flops, ops = count_step_flops(run)  # one more warm-up step
         secs = time_calls(run.train_step, steps, device)
     return dict(secs=secs, flops=flops, ops=ops, warmup=warmup + 1)
 
@@ -378,12 +455,21 @@ def gan_rows(prof, result: dict, peaks: dict, source: str) -> list[dict]:
     _, h, w = prof.features.shape
     shown = ", ".join(f"{op} {n / 1e9:.3g}" for op, n in sorted(result["ops"].items(), key=lambda kv: -kv[1]))
     rows = [
-        timed_row("3 GAN step", f"{p}: seconds per step", secs,
-                  note=f"batch {prof.batch_size}, {h}x{w}, G width {prof.g_width}, D width {prof.d_width}; "
-                       f"mean {np.mean(secs):.3g} s; after {result['warmup']} warm-up steps; {source}"),
+        timed_row(
+            "3 GAN step",
+            f"{p}: seconds per step",
+            secs,
+            note=f"batch {prof.batch_size}, {h}x{w}, G width {prof.g_width}, D width {prof.d_width}; "
+            f"mean {np.mean(secs):.3g} s; after {result['warmup']} warm-up steps; {source}",
+        ),
         rate_row("3 GAN step", f"{p}: samples/s", prof.batch_size, secs, "samples/s"),
-        row("4b achieved", f"{p}: model FLOPs per step", flops / 1e9, "GFLOP",
-            note=f"FlopCounterMode, GFLOP by operator: {shown}"),
+        row(
+            "4b achieved",
+            f"{p}: model FLOPs per step",
+            flops / 1e9,
+            "GFLOP",
+            note=f"FlopCounterMode, GFLOP by operator: {shown}",
+        ),
         rate_row("4b achieved", f"{p}: achieved", flops / 1e9, secs, "GFLOP/s", note="model FLOPs / step time"),
         row("4b achieved", f"{p}: achieved / matmul peak", 100 * flops / med / peaks["matmul"], "%"),
     ]
@@ -393,6 +479,7 @@ def gan_rows(prof, result: dict, peaks: dict, source: str) -> list[dict]:
 
 
 # --- the table ----------------------------------------------------------------------------------------------------
+
 
 def fmt(value) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
@@ -404,8 +491,10 @@ def fmt(value) -> str:
 
 def markdown(table: pd.DataFrame) -> str:
     """The table in GitHub markdown (pandas' to_markdown needs tabulate, which the project does not install)."""
-    lines = ["| " + " | ".join(table.columns) + " |",
-             "|" + "|".join("---:" if c in ("value", "n") else "---" for c in table.columns) + "|"]
+    lines = [
+        "| " + " | ".join(table.columns) + " |",
+        "|" + "|".join("---:" if c in ("value", "n") else "---" for c in table.columns) + "|",
+    ]
     lines += ["| " + " | ".join(fmt(v).replace("|", "/") for v in r) + " |" for r in table.itertuples(index=False)]
     return "\n".join(lines)
 
@@ -414,7 +503,9 @@ def parse(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", help="audio folder (default: data/ if it holds audio, else the built-in digits)")
     parser.add_argument("--quick", action="store_true", help="tiny counts, to check the script works")
-    parser.add_argument("--profiles", help=f"comma-separated (default: {FULL.profiles}; with --quick: {QUICK.profiles})")
+    parser.add_argument(
+        "--profiles", help=f"comma-separated (default: {FULL.profiles}; with --quick: {QUICK.profiles})"
+    )
     parser.add_argument("--channels-last", action="store_true", help="models and inputs in channels_last format")
     parser.add_argument("--threads", type=int, help="torch.set_num_threads(N)")
     parser.add_argument("--device", help="device for the GAN step and peaks (default: helpers.config.device())")
@@ -441,8 +532,15 @@ def main(argv=None) -> pd.DataFrame:
         ds, featurize_rows = bench_featurize(root, cfg.profile("cpu").features, rep)
         rows += featurize_rows
         memory.append(memory_row("1 featurize", torch.device("cpu"), rss))
-        memory.append(row("5 memory", "1 featurize: largest worker's peak RSS", peak_rss_mib(resource.RUSAGE_CHILDREN),
-                          "MiB", note="getrusage RUSAGE_CHILDREN"))
+        memory.append(
+            row(
+                "5 memory",
+                "1 featurize: largest worker's peak RSS",
+                peak_rss_mib(resource.RUSAGE_CHILDREN),
+                "MiB",
+                note="getrusage RUSAGE_CHILDREN",
+            )
+        )
 
         rss = reset_memory(torch.device("cpu"))
         rows += bench_epoch(ds, rep)

@@ -11,17 +11,18 @@ in 0.3-0.8 and the mean G_loss in 0.8-2.5.
 Whether D's win lasts is reported beside them (``reign``, and ``balance``'s "D won" over the last 20%): a
 beaten Generator can still escape later, by chance.
 """
+
 from __future__ import annotations
 
 import pandas as pd
 
-EARLY = (100, 300)                            # steps 101-300
-QUICK_WIN = {"D_loss": 0.05, "G_loss": 4.0}   # medians over EARLY: D_loss below, G_loss above
-BANDS = {"D_loss": (0.3, 0.8), "G_loss": (0.8, 2.5)}   # means over the last 20%: the balanced game
-COLLAPSE = {"D_loss": 0.05, "G_loss": 4.0}    # means over the last 20%: D still winning at the end
-SPREAD_LINE = 0.1     # pixel std across fixed-z samples: about 0.01 for one image, 0.23 for real clips
-REIGN = ("D won at", "G back at")   # the two turns of an equal-LR fight (see reign)
-SPREAD = "G spread out at"            # when the fixed-z samples stopped being one image (see spread_out_at)
+EARLY = (100, 300)  # steps 101-300
+QUICK_WIN = {"D_loss": 0.05, "G_loss": 4.0}  # medians over EARLY: D_loss below, G_loss above
+BANDS = {"D_loss": (0.3, 0.8), "G_loss": (0.8, 2.5)}  # means over the last 20%: the balanced game
+COLLAPSE = {"D_loss": 0.05, "G_loss": 4.0}  # means over the last 20%: D still winning at the end
+SPREAD_LINE = 0.1  # pixel std across fixed-z samples: about 0.01 for one image, 0.23 for real clips
+REIGN = ("D won at", "G back at")  # the two turns of an equal-LR fight (see reign)
+SPREAD = "G spread out at"  # when the fixed-z samples stopped being one image (see spread_out_at)
 LOSSES = ["D_loss", "G_loss", "D(x)", "D(G(z))"]
 
 
@@ -43,17 +44,24 @@ def quick_win(history: pd.DataFrame, snapshots: dict) -> dict:
     early = phase(history, *EARLY, how="median")
     spread = spread_at(snapshots, EARLY[1])
     won = early["D_loss"] < QUICK_WIN["D_loss"] and early["G_loss"] > QUICK_WIN["G_loss"] and spread < SPREAD_LINE
-    return {"early D_loss": early["D_loss"], "early G_loss": early["G_loss"], "spread at 300": spread,
-            "D won at once": won}
+    return {
+        "early D_loss": early["D_loss"],
+        "early G_loss": early["G_loss"],
+        "spread at 300": spread,
+        "D won at once": won,
+    }
 
 
 def balance(history: pd.DataFrame) -> dict:
     """Act two's test, over the last 20% of the steps: the mean losses, whether they sit in the balanced
     bands, and whether D was still winning at the end instead."""
     m = last_fifth(history)
-    return {"D_loss": m["D_loss"], "G_loss": m["G_loss"],
-            "balanced": all(lo <= m[k] <= hi for k, (lo, hi) in BANDS.items()),
-            "D won": m["D_loss"] < COLLAPSE["D_loss"] and m["G_loss"] > COLLAPSE["G_loss"]}
+    return {
+        "D_loss": m["D_loss"],
+        "G_loss": m["G_loss"],
+        "balanced": all(lo <= m[k] <= hi for k, (lo, hi) in BANDS.items()),
+        "D won": m["D_loss"] < COLLAPSE["D_loss"] and m["G_loss"] > COLLAPSE["G_loss"],
+    }
 
 
 def reign(history: pd.DataFrame, span: int = 100, line: float = COLLAPSE["D_loss"]) -> dict:
@@ -63,14 +71,15 @@ def reign(history: pd.DataFrame, span: int = 100, line: float = COLLAPSE["D_loss
     clear wins. A median, not a mean, so that one wild step (D_loss 5 or more happens) is a jolt rather than a
     comeback. Whether D won back the lead by the end is ``balance``'s "D won"."""
     winning = history.D_loss.rolling(span).median() < line
-    flips = history.step[winning != winning.shift(fill_value=False)].tolist()   # steps where the state changed
+    flips = history.step[winning != winning.shift(fill_value=False)].tolist()  # steps where the state changed
     return {key: (int(flips[i]) if i < len(flips) else None) for i, key in enumerate(REIGN)}
 
 
 def sample_spread(snapshots: dict) -> pd.Series:
     """Pixel std across the fixed-z samples at each kept step: near 0 while every z gives the same image."""
-    return pd.Series({step: float(x.reshape(len(x), -1).std(0).mean()) for step, x in sorted(snapshots.items())},
-                     dtype=float)
+    return pd.Series(
+        {step: float(x.reshape(len(x), -1).std(0).mean()) for step, x in sorted(snapshots.items())}, dtype=float
+    )
 
 
 def spread_at(snapshots: dict, step: int) -> float:

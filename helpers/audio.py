@@ -3,6 +3,7 @@
 Everything here works on one clip at a time and on plain numpy arrays, so the dataset can run it in worker
 processes and the notebooks can show each step on its own.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -59,7 +60,7 @@ def fit(y: np.ndarray, window: int, align: str = "centre") -> np.ndarray:
     discriminator; ``left`` (speech at the start, silence after) is the original project's way."""
     if y.size >= window:
         start = (y.size - window) // 2
-        return y[start:start + window]
+        return y[start : start + window]
     if align not in ("centre", "left"):
         raise ValueError(f"align must be 'centre' or 'left', not {align!r}")
     left = (window - y.size) // 2 if align == "centre" else 0
@@ -70,8 +71,9 @@ def logmel_db(y: np.ndarray, f: Features) -> np.ndarray:
     """Log-mel power in dB relative to the clip's loudest bin, floored at ``-f.top_db``: [n_mels, frames].
 
     Referencing each clip to its own maximum removes recording level, which says nothing about the digit."""
-    mel = librosa.feature.melspectrogram(y=y, sr=f.sample_rate, n_fft=f.n_fft, hop_length=f.hop, n_mels=f.n_mels,
-                                         fmin=f.fmin, fmax=f.fmax, power=2.0)[:, :f.frames]
+    mel = librosa.feature.melspectrogram(
+        y=y, sr=f.sample_rate, n_fft=f.n_fft, hop_length=f.hop, n_mels=f.n_mels, fmin=f.fmin, fmax=f.fmax, power=2.0
+    )[:, : f.frames]
     peak = mel.max(initial=0.0)
     if peak <= AMIN:  # digital silence: all at the floor, not at 0 dB
         return np.full((f.n_mels, f.frames), -f.top_db, dtype=np.float32)

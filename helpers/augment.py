@@ -7,19 +7,20 @@ differentiable in the image, so G's gradient passes through them, which is what 
 the fakes of G's own step (Zhao et al. 2020; Karras et al. 2020, ADA). ``AdaptiveP`` raises ``p`` while D
 is too sure of the real clips and lowers it otherwise (ADA's heuristic r_t = E[sign(D(x))]).
 """
+
 from __future__ import annotations
 
 import torch
 
-MAX_SHIFT = 1 / 8   # of the frames, either way: DiffAugment's translation ratio
-MAX_MASK = 1 / 4    # of the frames (time mask) or mel bins (frequency mask), at most
+MAX_SHIFT = 1 / 8  # of the frames, either way: DiffAugment's translation ratio
+MAX_MASK = 1 / 4  # of the frames (time mask) or mel bins (frequency mask), at most
 
 
 def time_shift(x: torch.Tensor, shift: torch.Tensor) -> torch.Tensor:
     """Each image [B, C, mels, frames] moved ``shift[b]`` frames later (negative: earlier); the edge frames
     repeat into the gap (clips are centred, so the edges are near-silence)."""
     frames = x.shape[-1]
-    index = (torch.arange(frames, device=x.device)[None] - shift[:, None]).clamp(0, frames - 1)   # [B, frames]
+    index = (torch.arange(frames, device=x.device)[None] - shift[:, None]).clamp(0, frames - 1)  # [B, frames]
     return torch.gather(x, -1, index[:, None, None, :].expand_as(x))
 
 
@@ -28,7 +29,7 @@ def mask(x: torch.Tensor, start: torch.Tensor, width: torch.Tensor, dim: int) ->
     ``start[b]`` set to 0: the mean level of every bin after normalization, as SpecAugment fills its masks."""
     n = x.shape[dim]
     pos = torch.arange(n, device=x.device)[None]
-    keep = ~((pos >= start[:, None]) & (pos < (start + width)[:, None]))    # [B, n]
+    keep = ~((pos >= start[:, None]) & (pos < (start + width)[:, None]))  # [B, n]
     shape = [len(x), 1, n, 1] if dim == -2 else [len(x), 1, 1, n]
     return x * keep.reshape(shape).to(x.dtype)
 
@@ -40,7 +41,7 @@ def augment(x: torch.Tensor, p: float, rng: torch.Generator) -> torch.Tensor:
         return x
     b, _, mels, frames = x.shape
 
-    def draw(high: int) -> torch.Tensor:        # per sample: on with probability p, and a uniform integer
+    def draw(high: int) -> torch.Tensor:  # per sample: on with probability p, and a uniform integer
         on = torch.rand(b, generator=rng) < p
         return on, torch.randint(0, high + 1, (b,), generator=rng)
 

@@ -3,6 +3,7 @@
 The reader answers a missing, truncated or foreign file with one sentence that names the file and says what
 to do (``CheckpointError``); the command lines print that sentence and exit with status 1.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,7 @@ KINDS = {
 HINTS = {
     "gan": "train one with `python -m helpers.train --config stable`",
     "classifier": "run notebooks/03_resnet9_discriminator.ipynb (or `python -m helpers.classifier`) to train "
-                  "and save one",
+    "and save one",
 }
 
 
@@ -63,11 +64,15 @@ def read(path: str | Path, kind: str, device: torch.device | str = "cpu") -> dic
         state = torch.load(path, map_location=device, weights_only=True)
     except Exception as e:
         first = str(e).splitlines()[0] if str(e).strip() else ""
-        reason = f" ({first})" if len(first) > 8 else ""   # not a bare code such as "101"
-        raise CheckpointError(f"{path} cannot be read as a checkpoint{reason}: it is truncated, corrupt or "
-                              f"not a torch file: delete it and {HINTS[kind]}") from None
+        reason = f" ({first})" if len(first) > 8 else ""  # not a bare code such as "101"
+        raise CheckpointError(
+            f"{path} cannot be read as a checkpoint{reason}: it is truncated, corrupt or "
+            f"not a torch file: delete it and {HINTS[kind]}"
+        ) from None
     missing = [k for k in KINDS[kind] if not isinstance(state, dict) or k not in state]
     if missing:
-        raise CheckpointError(f"{path} is not a {kind} checkpoint (it lacks {', '.join(missing)}): point at a "
-                              f"file this project saved, or delete it and {HINTS[kind]}")
+        raise CheckpointError(
+            f"{path} is not a {kind} checkpoint (it lacks {', '.join(missing)}): point at a "
+            f"file this project saved, or delete it and {HINTS[kind]}"
+        )
     return state

@@ -3,6 +3,7 @@ the GAN's Discriminator.
 
 Batches are ``(x, y)``: x [B, 3, H, W] in [-1, 1], y int64 digit labels, where -1 marks an unlabelled clip.
 """
+
 from __future__ import annotations
 
 import time
@@ -12,10 +13,10 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from .progress import tqdm
 
 from . import checkpoints, config
 from .models import ResNet9, resnet9_for
+from .progress import tqdm
 
 MAKE_IT = "run notebooks/03_resnet9_discriminator.ipynb (or `python -m helpers.classifier`) to train and save one"
 
@@ -26,15 +27,28 @@ def _labelled(x: torch.Tensor, y: torch.Tensor, device: torch.device) -> tuple[t
     return x[keep].to(device, non_blocking=True), y[keep].to(device, non_blocking=True)
 
 
-def train_classifier(model: ResNet9, train_loader, test_loader=None, epochs: int = 10, lr: float = 0.2,
-                     device: torch.device | str | None = None, progress: bool = True) -> pd.DataFrame:
+def train_classifier(
+    model: ResNet9,
+    train_loader,
+    test_loader=None,
+    epochs: int = 10,
+    lr: float = 0.2,
+    device: torch.device | str | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
     """Page's ResNet-9 recipe, shortened: SGD with Nesterov momentum 0.9, weight decay 5e-4, a linear one-cycle
     learning rate (Smith & Topin 2018) peaking at ``lr``, label smoothing 0.1. One row per epoch."""
     device = torch.device(device) if device else config.device()
     model.to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, lr, total_steps=epochs * len(train_loader),
-                                                   pct_start=0.25, anneal_strategy="linear", cycle_momentum=False)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer,
+        lr,
+        total_steps=epochs * len(train_loader),
+        pct_start=0.25,
+        anneal_strategy="linear",
+        cycle_momentum=False,
+    )
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
     rows = []
     with tqdm(total=epochs * len(train_loader), desc="classifier", unit="batch", disable=not progress) as bar:
@@ -42,16 +56,25 @@ def train_classifier(model: ResNet9, train_loader, test_loader=None, epochs: int
             start = time.perf_counter()
             train_loss, train_acc = _train_epoch(model, train_loader, optimizer, schedule, loss_fn, device, bar)
             test_acc = evaluate(model, test_loader, device)[0] if test_loader is not None else float("nan")
-            rows.append(dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc, test_acc=test_acc,
-                             seconds=time.perf_counter() - start))
-            bar.set_postfix(dict(epoch=epoch, loss=f"{train_loss:.3f}", train_acc=f"{train_acc:.3f}",
-                                 test_acc=f"{test_acc:.3f}"))
+            rows.append(
+                dict(
+                    epoch=epoch,
+                    train_loss=train_loss,
+                    train_acc=train_acc,
+                    test_acc=test_acc,
+                    seconds=time.perf_counter() - start,
+                )
+            )
+            bar.set_postfix(
+                dict(epoch=epoch, loss=f"{train_loss:.3f}", train_acc=f"{train_acc:.3f}", test_acc=f"{test_acc:.3f}")
+            )
     model.eval()
     return pd.DataFrame(rows)
 
 
-def _train_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer, schedule, loss_fn: nn.Module,
-                 device: torch.device, bar) -> tuple[float, float]:
+def _train_epoch(
+    model: nn.Module, loader, optimizer: torch.optim.Optimizer, schedule, loss_fn: nn.Module, device: torch.device, bar
+) -> tuple[float, float]:
     """One pass over ``loader``; returns mean loss and accuracy, summed on the device to avoid a sync per batch."""
     model.train()
     loss_sum = torch.zeros((), device=device)
@@ -112,13 +135,15 @@ def load_classifier(path: str | Path, device: torch.device | str | None = None) 
         model.load_state_dict(checkpoint["state_dict"])
     except Exception:
         # The chained error (a missing argument, a page of shape mismatches) stays on __context__.
-        raise checkpoints.CheckpointError(f"{path} is not a classifier checkpoint that fits this code (from "
-                                          f"another version): delete it and {MAKE_IT}") from None
+        raise checkpoints.CheckpointError(
+            f"{path} is not a classifier checkpoint that fits this code (from another version): delete it and {MAKE_IT}"
+        ) from None
     model.meta = checkpoint.get("meta", {})
     return model.to(device).eval()
 
 
 # --- the "previous task": a spoken-digit classifier on the data folder, and how D judges before training ---
+
 
 def checkpoint_path(prof) -> Path:
     """Where the classifier of a profile is kept: the later notebooks load it as D's warm start and as judge."""
@@ -131,8 +156,10 @@ def loaders(ds, batch_size: int, test_fraction: float = 0.1, seed: int = 0):
 
     train, test = ds.split(test_fraction)
     g = torch.Generator().manual_seed(seed)
-    return (DataLoader(Subset(ds, train), batch_size, shuffle=True, generator=g, drop_last=len(train) > batch_size),
-            DataLoader(Subset(ds, test), 256))
+    return (
+        DataLoader(Subset(ds, train), batch_size, shuffle=True, generator=g, drop_last=len(train) > batch_size),
+        DataLoader(Subset(ds, test), 256),
+    )
 
 
 def train_digit_classifier(prof, ds, device=None, epochs: int | None = None, seed: int = 0, progress: bool = True):
@@ -144,9 +171,16 @@ def train_digit_classifier(prof, ds, device=None, epochs: int | None = None, see
     model = resnet9_for(prof, num_classes=len(ds.classes))
     history = train_classifier(model, train, test, epochs or prof.classifier_epochs, device=device, progress=progress)
     accuracy, confusion = evaluate(model, test)
-    save_checkpoint(model, checkpoint_path(prof), classes=list(ds.classes), test_accuracy=accuracy,
-                    train_seconds=float(history.seconds.sum()), test_clips=len(test.dataset),
-                    mean=ds.mean.tolist(), std=ds.std.tolist())
+    save_checkpoint(
+        model,
+        checkpoint_path(prof),
+        classes=list(ds.classes),
+        test_accuracy=accuracy,
+        train_seconds=float(history.seconds.sum()),
+        test_clips=len(test.dataset),
+        mean=ds.mean.tolist(),
+        std=ds.std.tolist(),
+    )
     return model, history, confusion
 
 
@@ -155,8 +189,11 @@ def real_vs_fake(d: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> dict:
     """D's mean probability "real" on real and on fake images, and its accuracy at the 0.5 threshold."""
     d.eval()
     p_real, p_fake = torch.sigmoid(d(real)), torch.sigmoid(d(fake))
-    return {"D(x) on real": p_real.mean().item(), "D(G(z)) on fake": p_fake.mean().item(),
-            "accuracy at 0.5": ((p_real > 0.5).float().mean().item() + (p_fake <= 0.5).float().mean().item()) / 2}
+    return {
+        "D(x) on real": p_real.mean().item(),
+        "D(G(z)) on fake": p_fake.mean().item(),
+        "accuracy at 0.5": ((p_real > 0.5).float().mean().item() + (p_fake <= 0.5).float().mean().item()) / 2,
+    }
 
 
 def linear_probe(d: nn.Module, real: torch.Tensor, fake: torch.Tensor, steps: int = 200, seed: int = 0) -> float:
@@ -198,9 +235,7 @@ def main(argv=None) -> None:
     ds = AudioDataset(ensure_data(prof), prof.features, max_files=prof.max_files)
     model, history, _ = train_digit_classifier(prof, ds, epochs=args.epochs)
     print(history.round(4).to_string(index=False))
-    print(f"test accuracy {history.test_acc.iloc[-1]:.4f}"
-          f"; saved {config.relative(checkpoint_path(prof))}")
-
+    print(f"test accuracy {history.test_acc.iloc[-1]:.4f}; saved {config.relative(checkpoint_path(prof))}")
 
 
 def classifier_for(prof, ds, device=None) -> ResNet9:
@@ -209,8 +244,10 @@ def classifier_for(prof, ds, device=None) -> ResNet9:
         model = load_classifier(checkpoint_path(prof), device=device)
         wanted = resnet9_for(prof).config
         if model.config != wanted:
-            raise checkpoints.CheckpointError(f"{config.relative(checkpoint_path(prof))} holds a ResNet-9 with "
-                                              f"{model.config}, but the {prof.name} profile now asks for {wanted}")
+            raise checkpoints.CheckpointError(
+                f"{config.relative(checkpoint_path(prof))} holds a ResNet-9 with "
+                f"{model.config}, but the {prof.name} profile now asks for {wanted}"
+            )
         return model
     except checkpoints.CheckpointError as e:
         print(f"{e}\n-> training it now")

@@ -3,6 +3,7 @@
 A profile is picked by ``AUDIOGAN_PROFILE`` (``smoke``, ``cpu`` or ``gpu``); without it the device decides
 (CUDA gets ``gpu``, anything else ``cpu``).  Notebooks never need editing to switch.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -20,16 +21,16 @@ REPO = Path(__file__).resolve().parents[1]
 class Features:
     """How a clip becomes a log-mel image; every field is explained in notebook 01."""
 
-    sample_rate: int = 8000   # FSDD's own rate: speech below 4 kHz, nothing to gain from resampling up
-    window: int = 4096        # samples (0.512 s): the median FSDD clip fills ~80% of it once centred
-    n_fft: int = 512          # 64 ms frames: fine enough in frequency (15.6 Hz bins) for pitch harmonics
-    hop: int = 128            # 16 ms: window / hop = 32 frames
+    sample_rate: int = 8000  # FSDD's own rate: speech below 4 kHz, nothing to gain from resampling up
+    window: int = 4096  # samples (0.512 s): the median FSDD clip fills ~80% of it once centred
+    n_fft: int = 512  # 64 ms frames: fine enough in frequency (15.6 Hz bins) for pitch harmonics
+    hop: int = 128  # 16 ms: window / hop = 32 frames
     n_mels: int = 32
     fmin: float = 0.0
-    fmax: float = 4000.0      # Nyquist at 8 kHz
-    top_db: float = 80.0      # dB floor below the clip's loudest bin
-    trim_db: float = 40.0     # silence threshold for trimming leading and trailing silence
-    align: str = "centre"     # where a short clip sits in the window: "centre" or "left" (the original's way)
+    fmax: float = 4000.0  # Nyquist at 8 kHz
+    top_db: float = 80.0  # dB floor below the clip's loudest bin
+    trim_db: float = 40.0  # silence threshold for trimming leading and trailing silence
+    align: str = "centre"  # where a short clip sits in the window: "centre" or "left" (the original's way)
 
     @property
     def frames(self) -> int:
@@ -47,28 +48,44 @@ class Profile:
 
     name: str
     features: Features = Features()
-    max_files: int | None = None      # a deterministic slice of the data (smoke runs)
+    max_files: int | None = None  # a deterministic slice of the data (smoke runs)
     latent_size: int = 100
-    g_width: int = 64                 # DCGAN's ngf: channels of the Generator's last hidden layer
-    d_width: int = 16                 # ResNet-9 width; 64 is David Page's full network
-    d_act: str = "relu"               # ResNet-9 activation: "relu" (Page) or "leaky" (DCGAN's D); docs/experiments.md
-    d_prep_norm: bool = True          # BatchNorm on ResNet-9's input layer (Page: yes; DCGAN's D: no); docs/experiments.md
-    d_norm: str = "batch"             # ResNet-9's normalization: "batch" (Page), "layer" (per image) or "none"
-    g_repeat_channels: bool = False   # Generator makes 1 channel and copies it, like the dataset's 3 channels
+    g_width: int = 64  # DCGAN's ngf: channels of the Generator's last hidden layer
+    d_width: int = 16  # ResNet-9 width; 64 is David Page's full network
+    d_act: str = "relu"  # ResNet-9 activation: "relu" (Page) or "leaky" (DCGAN's D); docs/experiments.md
+    d_prep_norm: bool = True  # BatchNorm on ResNet-9's input layer (Page: yes; DCGAN's D: no); docs/experiments.md
+    d_norm: str = "batch"  # ResNet-9's normalization: "batch" (Page), "layer" (per image) or "none"
+    g_repeat_channels: bool = False  # Generator makes 1 channel and copies it, like the dataset's 3 channels
     batch_size: int = 64
     classifier_epochs: int = 12
     gan_steps: int = 1200
-    sweep_steps: int = 400            # per run of notebook 07's sweep (36 runs: about an hour on 2 cores)
+    sweep_steps: int = 400  # per run of notebook 07's sweep (36 runs: about an hour on 2 cores)
     log_every: int = 50
     checkpoint_every: int = 200
 
 
 PROFILES = {
-    "smoke": Profile("smoke", max_files=60, batch_size=16, classifier_epochs=1, gan_steps=4, sweep_steps=2,
-                     log_every=2, checkpoint_every=2),
+    "smoke": Profile(
+        "smoke",
+        max_files=60,
+        batch_size=16,
+        classifier_epochs=1,
+        gan_steps=4,
+        sweep_steps=2,
+        log_every=2,
+        checkpoint_every=2,
+    ),
     "cpu": Profile("cpu"),
-    "gpu": Profile("gpu", features=Features(hop=64, n_mels=64), d_width=64, classifier_epochs=20,
-                   gan_steps=4000, sweep_steps=2000, log_every=100, checkpoint_every=500),
+    "gpu": Profile(
+        "gpu",
+        features=Features(hop=64, n_mels=64),
+        d_width=64,
+        classifier_epochs=20,
+        gan_steps=4000,
+        sweep_steps=2000,
+        log_every=100,
+        checkpoint_every=500,
+    ),
 }
 
 

@@ -3,6 +3,7 @@
 A run's ``curve.csv`` gets one row per judged step (Inception Score, Fréchet distance, two-sample test, ...
 from ``helpers.metrics``); a resumed run appends to it, so the curve of a long run survives interruptions.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

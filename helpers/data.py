@@ -1,8 +1,9 @@
 """Getting audio into ``data/``: the built-in synthetic spoken digits, or the real Free Spoken Digit Dataset.
 
-    python -m helpers.data digits [--out DIR] [--seed S]           # offline, eSpeak NG voices
-    python -m helpers.data fsdd [--out DIR] [--source PATH_OR_URL]  # 3,000 real recordings, CC BY-SA 4.0
+python -m helpers.data digits [--out DIR] [--seed S]           # offline, eSpeak NG voices
+python -m helpers.data fsdd [--out DIR] [--source PATH_OR_URL]  # 3,000 real recordings, CC BY-SA 4.0
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,9 @@ FSDD_DIGEST = "99aa5e3a7c822ab55b2a3b47e0b05aeb9f011c54837a12e3831ad24108330829"
 RECORDING = re.compile(r"^\d+_[^_/\\]+_\d+\.wav$")
 
 
-def fetch_digits(out: Path | None = None, speakers: int = 30, takes: int = 10, seed: int = 0,
-                 progress: bool = True) -> Path:
+def fetch_digits(
+    out: Path | None = None, speakers: int = 30, takes: int = 10, seed: int = 0, progress: bool = True
+) -> Path:
     """Synthesize the built-in spoken-digit set (10 digits x speakers x takes clips) into ``out``."""
     from .speech import make_digits  # eSpeak NG is only loaded when a set is made
 
@@ -36,8 +38,9 @@ def fetch_digits(out: Path | None = None, speakers: int = 30, takes: int = 10, s
     return out
 
 
-def fetch_fsdd(out: Path | None = None, source: str | Path | None = None, digest: str | None = FSDD_DIGEST,
-               progress: bool = True) -> Path:
+def fetch_fsdd(
+    out: Path | None = None, source: str | Path | None = None, digest: str | None = FSDD_DIGEST, progress: bool = True
+) -> Path:
     """Put FSDD's recordings into ``out``, from the pinned release or a local folder, archive or URL.
 
     Idempotent: a complete, verified copy is left as it is.  Files are verified before they are moved in, and
@@ -54,9 +57,11 @@ def fetch_fsdd(out: Path | None = None, source: str | Path | None = None, digest
         count = _stage(Path(source), staged)
         found = _digest(staged)
         if digest is not None and found != digest:
-            raise ValueError(f"the {count} recordings from {source} do not match the pinned FSDD release "
-                             f"(content digest {found[:12]}..., expected {digest[:12]}...): nothing was written. "
-                             f"Fetch the original again, or pass a complete copy with --source.")
+            raise ValueError(
+                f"the {count} recordings from {source} do not match the pinned FSDD release "
+                f"(content digest {found[:12]}..., expected {digest[:12]}...): nothing was written. "
+                f"Fetch the original again, or pass a complete copy with --source."
+            )
         out.mkdir(parents=True, exist_ok=True)
         for f in staged.iterdir():
             shutil.move(str(f), out / f.name)
@@ -120,8 +125,9 @@ def ensure_data(prof: Profile) -> Path:
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m helpers.data", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     digits = sub.add_parser("digits", help="synthesize the built-in spoken-digit set (offline)")
     digits.add_argument("--out", type=Path, help="default: data/spoken_digits")

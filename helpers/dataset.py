@@ -3,6 +3,7 @@
 The spectrograms are computed in parallel on first use and kept on disk under ``runs/cache``, keyed by each
 file's (path, size, mtime) and by the feature parameters, so later runs and epochs only read memory.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -19,17 +20,19 @@ import numpy as np
 import pandas as pd
 import torch
 from threadpoolctl import threadpool_limits
-from .progress import tqdm
 
 from . import audio
 from .checkpoints import atomic_write
 from .config import Features, relative, runs_dir
+from .progress import tqdm
 
 FSDD_NAME = re.compile(r"^(?P<digit>\d+)_(?P<speaker>[^_]+)_(?P<take>\d+)$")  # 7_jackson_32
 CACHE_VERSION = 1
 CLIP_SIGMAS = 3.0
-FETCH_HINT = ("Put audio files there, or fetch a data set: `python -m helpers.data digits` (built in, offline) "
-              "or `python -m helpers.data fsdd` (real recordings).")
+FETCH_HINT = (
+    "Put audio files there, or fetch a data set: `python -m helpers.data digits` (built in, offline) "
+    "or `python -m helpers.data fsdd` (real recordings)."
+)
 
 
 class AudioDataset(torch.utils.data.Dataset):
@@ -41,9 +44,17 @@ class AudioDataset(torch.utils.data.Dataset):
     The 3 channels are identical copies of one image: the ResNet-9 of the earlier task was built for RGB input.
     """
 
-    def __init__(self, root, features: Features = Features(), max_files: int | None = None,
-                 cache_dir: Path | None = None, stats: tuple[np.ndarray, np.ndarray] | None = None,
-                 workers: int | None = None, progress: bool = True, normalization: str = "specgan"):
+    def __init__(
+        self,
+        root,
+        features: Features = Features(),
+        max_files: int | None = None,
+        cache_dir: Path | None = None,
+        stats: tuple[np.ndarray, np.ndarray] | None = None,
+        workers: int | None = None,
+        progress: bool = True,
+        normalization: str = "specgan",
+    ):
         if normalization not in ("specgan", "minmax"):
             raise ValueError(f"normalization must be 'specgan' or 'minmax', not {normalization!r}")
         self.root, self.features, self.normalization = Path(root), features, normalization
@@ -54,8 +65,11 @@ class AudioDataset(torch.utils.data.Dataset):
         good = [p for p in paths if not isinstance(results[p], str)]
         self.skipped = [(p, results[p]) for p in paths if isinstance(results[p], str)]
         if self.skipped:
-            warnings.warn(f"skipped {len(self.skipped)} of {len(paths)} files that could not be decoded, e.g. "
-                          f"{relative(self.skipped[0][0])}: {self.skipped[0][1]} (see dataset.skipped)", stacklevel=2)
+            warnings.warn(
+                f"skipped {len(self.skipped)} of {len(paths)} files that could not be decoded, e.g. "
+                f"{relative(self.skipped[0][0])}: {self.skipped[0][1]} (see dataset.skipped)",
+                stacklevel=2,
+            )
         if not good:
             raise RuntimeError(f"none of the {len(paths)} audio files under {self.root} could be decoded. {FETCH_HINT}")
         self.db = np.stack([results[p][0] for p in good])
@@ -95,13 +109,18 @@ class AudioDataset(torch.utils.data.Dataset):
         a take number are assigned by a stable hash of their name."""
         f = self.files
         takes = f.groupby(["label_name", "speaker"], dropna=False)["take"].transform("max") + 1
-        held = np.where(f["take"].notna(), f["take"] < np.ceil(test_fraction * takes),
-                        [_stable_fraction(p) < test_fraction for p in f.path])
+        held = np.where(
+            f["take"].notna(),
+            f["take"] < np.ceil(test_fraction * takes),
+            [_stable_fraction(p) < test_fraction for p in f.path],
+        )
         return np.flatnonzero(~held).tolist(), np.flatnonzero(held).tolist()
 
     def __repr__(self) -> str:
-        return (f"AudioDataset({relative(self.root)}: {len(self)} clips, {len(self.classes)} classes, "
-                f"{len(self.skipped)} skipped, tensors {tuple(self[0][0].shape)})")
+        return (
+            f"AudioDataset({relative(self.root)}: {len(self)} clips, {len(self.classes)} classes, "
+            f"{len(self.skipped)} skipped, tensors {tuple(self[0][0].shape)})"
+        )
 
 
 def _scan(root: Path) -> list[Path]:
@@ -120,8 +139,14 @@ def _describe(root: Path, paths: list[Path], durations, fills) -> pd.DataFrame:
         m = FSDD_NAME.match(p.stem)
         folder = p.parent.relative_to(root).parts
         label = m["digit"] if m else (folder[-1] if folder else None)
-        rows.append(dict(path=p.relative_to(root).as_posix(), label_name=label,
-                         speaker=m["speaker"] if m else None, take=int(m["take"]) if m else None))
+        rows.append(
+            dict(
+                path=p.relative_to(root).as_posix(),
+                label_name=label,
+                speaker=m["speaker"] if m else None,
+                take=int(m["take"]) if m else None,
+            )
+        )
     table = pd.DataFrame(rows, columns=["path", "label_name", "speaker", "take"])
     table["take"] = table["take"].astype("Int64")
     table["duration"], table["fill"] = np.asarray(durations, float), np.asarray(fills, float)
@@ -133,7 +158,7 @@ def _class_order(name: str):
 
 
 def _stable_fraction(name: str) -> float:
-    return int(hashlib.sha1(name.encode()).hexdigest()[:8], 16) / 16 ** 8
+    return int(hashlib.sha1(name.encode()).hexdigest()[:8], 16) / 16**8
 
 
 def mel_stats(db: np.ndarray, f: Features = Features(), normalization: str = "specgan"):
@@ -147,8 +172,10 @@ def mel_stats(db: np.ndarray, f: Features = Features(), normalization: str = "sp
 
 # --- the feature cache -------------------------------------------------------------------------------------
 
-def load_features(paths: list[Path], f: Features, cache_dir: Path, workers: int | None = None,
-                  progress: bool = True) -> dict:
+
+def load_features(
+    paths: list[Path], f: Features, cache_dir: Path, workers: int | None = None, progress: bool = True
+) -> dict:
     """Each path's (dB image, duration, fill), or the reason it failed as a string; computed once, then cached.
 
     The cache file is keyed by the feature parameters; inside it each entry by (absolute path, size, mtime),
@@ -188,9 +215,16 @@ def _read_cache(path: Path) -> dict:
 def _write_cache(path: Path, entries: dict) -> None:
     """Atomically: a reader never sees half a file, and two writers leave one whole file."""
     keys = list(entries)
-    atomic_write(path, lambda f: np.savez(f, keys=np.array(keys), db=np.stack([entries[k][0] for k in keys]),
-                                          duration=np.array([entries[k][1] for k in keys]),
-                                          fill=np.array([entries[k][2] for k in keys])))
+    atomic_write(
+        path,
+        lambda f: np.savez(
+            f,
+            keys=np.array(keys),
+            db=np.stack([entries[k][0] for k in keys]),
+            duration=np.array([entries[k][1] for k in keys]),
+            fill=np.array([entries[k][2] for k in keys]),
+        ),
+    )
 
 
 def _featurize_or_reason(args):
@@ -213,18 +247,21 @@ def _compute(paths: list[Path], f: Features, workers: int | None, progress: bool
         if workers == 1:
             return dict(zip(paths, tqdm(map(_featurize_or_reason, jobs), **bar)))
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
-                                 initializer=threadpool_limits, initargs=(1,)) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context(method), initializer=threadpool_limits, initargs=(1,)
+        ) as pool:
             return dict(zip(paths, tqdm(pool.map(_featurize_or_reason, jobs, chunksize=32), **bar)))
 
 
 def image_stats(ds: AudioDataset) -> dict:
     """How much of each window is real sound, and how many pixels a discriminator could spot as padding."""
     f = ds.features
-    return {"clips": len(ds),
-            "median trimmed duration (s)": float(ds.files.duration.median()),
-            "median window fill": float(ds.files.fill.median()),
-            "clips longer than the window": float((ds.files.fill >= 1).mean()),
-            "pixels at the dB floor": float((ds.db <= -f.top_db + 1e-6).mean()),
-            "pixels at exactly -1": float((ds.images == -1).float().mean()),
-            "pixels at exactly +1": float((ds.images == 1).float().mean())}
+    return {
+        "clips": len(ds),
+        "median trimmed duration (s)": float(ds.files.duration.median()),
+        "median window fill": float(ds.files.fill.median()),
+        "clips longer than the window": float((ds.files.fill >= 1).mean()),
+        "pixels at the dB floor": float((ds.db <= -f.top_db + 1e-6).mean()),
+        "pixels at exactly -1": float((ds.images == -1).float().mean()),
+        "pixels at exactly +1": float((ds.images == 1).float().mean()),
+    }

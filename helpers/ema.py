@@ -5,6 +5,7 @@ since D never sees the average (Yazıcı et al. 2019, "The Unusual Effectiveness
 Training"; Karras et al. 2018, ProGAN). The averaged weights never met the BatchNorm statistics of any live
 Generator, so their own are measured afresh ("standing statistics", Brock et al. 2019, BigGAN).
 """
+
 from __future__ import annotations
 
 import copy
@@ -12,7 +13,7 @@ import copy
 import torch
 from torch import nn
 
-HALFLIFE_IMAGES = 10_000   # StyleGAN2-ADA's ema_kimg = 10 (Karras et al. 2020): 156 steps at batch 64
+HALFLIFE_IMAGES = 10_000  # StyleGAN2-ADA's ema_kimg = 10 (Karras et al. 2020): 156 steps at batch 64
 
 
 def decay_for(batch_size: int, halflife_images: float = HALFLIFE_IMAGES) -> float:
@@ -39,8 +40,9 @@ class Averaged(nn.Module):
 
 
 @torch.no_grad()
-def standing_statistics(generator: nn.Module, latent_size: int, batches: int = 16, batch_size: int = 64,
-                        seed: int = 0, classes: int = 0) -> nn.Module:
+def standing_statistics(
+    generator: nn.Module, latent_size: int, batches: int = 16, batch_size: int = 64, seed: int = 0, classes: int = 0
+) -> nn.Module:
     """Re-measure every BatchNorm's running mean and variance as the plain average over ``batches`` batches
     of fresh noise (and, for a conditional G, of asked classes in turn), so eval-mode samples see the
     statistics of these very weights. Uses its own random stream (``seed``): no other stream moves. Returns
@@ -52,7 +54,7 @@ def standing_statistics(generator: nn.Module, latent_size: int, batches: int = 1
     saved = [m.momentum for m in norms]
     for m in norms:
         m.reset_running_stats()
-        m.momentum = None                         # a cumulative average over the batches below
+        m.momentum = None  # a cumulative average over the batches below
     generator.train()
     rng = torch.Generator().manual_seed(seed)
     for _ in range(batches):

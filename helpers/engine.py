@@ -6,6 +6,7 @@ non-saturating loss of Goodfellow et al. 2014). Every step's D_loss, G_loss, D(x
 history; a run saves itself atomically (``helpers.checkpoints``), and a resumed run equals an uninterrupted
 one on the CPU.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,8 +22,8 @@ from torch.nn.functional import binary_cross_entropy_with_logits as bce
 from torch.nn.functional import cross_entropy
 
 from . import checkpoints
-from .augment import AdaptiveP, augment
 from . import config as cfg
+from .augment import AdaptiveP, augment
 from .ema import HALFLIFE_IMAGES, Averaged, decay_for, standing_statistics
 from .metrics import channel_gap
 from .models import as_discriminator, generator_for, resnet9_config, resnet9_for
@@ -37,32 +38,32 @@ COLUMNS = ["step", "D_loss", "G_loss", "D(x)", "D(G(z))", "seconds"]
 class GANConfig:
     """What defines a run besides the profile; ``d_lr = g_lr / 10`` is the original project's "nerf"."""
 
-    name: str = "stable"                        # the configuration the run was made from (CONFIGS)
+    name: str = "stable"  # the configuration the run was made from (CONFIGS)
     g_lr: float = 2e-4
     d_lr: float = 2e-5
-    betas: tuple[float, float] = (0.5, 0.999)   # DCGAN's Adam settings (Radford et al. 2016)
-    adam_eps: float = 1e-8                      # Adam's denominator floor: large values stop steps on tiny gradients
+    betas: tuple[float, float] = (0.5, 0.999)  # DCGAN's Adam settings (Radford et al. 2016)
+    adam_eps: float = 1e-8  # Adam's denominator floor: large values stop steps on tiny gradients
     seed: int = 0
     steps: int = 2400
-    warm_start: bool = False                    # D's trunk from the digit classifier of notebook 03
-    n_fixed: int = 16                           # fixed latent vectors whose samples are kept over time
+    warm_start: bool = False  # D's trunk from the digit classifier of notebook 03
+    n_fixed: int = 16  # fixed latent vectors whose samples are kept over time
     # The stabilizers of notebook 07, all off by default; each changes one thing in D's step.
-    real_label: float = 1.0      # 0.9: one-sided label smoothing (Salimans et al. 2016)
+    real_label: float = 1.0  # 0.9: one-sided label smoothing (Salimans et al. 2016)
     instance_noise: float = 0.0  # sigma of Gaussian noise on D's inputs, annealed to 0 (Sonderby et al. 2017)
     spectral_norm: bool = False  # spectral normalization of D's conv and linear weights (Miyato et al. 2018)
-    r1_gamma: float = 0.0        # R1 gradient penalty on real images (Mescheder, Geiger & Nowozin 2018)
-    d_every: int = 1             # D learns on every k-th step only: fewer D updates per G update
-    joint_batch: bool = False    # real and fake through D as one batch (both steps): D's BatchNorm mixes them
+    r1_gamma: float = 0.0  # R1 gradient penalty on real images (Mescheder, Geiger & Nowozin 2018)
+    d_every: int = 1  # D learns on every k-th step only: fewer D updates per G update
+    joint_batch: bool = False  # real and fake through D as one batch (both steps): D's BatchNorm mixes them
     # G's objective. The non-saturating -log D(G(z)) keeps a full gradient when D wins; the minimax
     # log(1 - D(G(z))) of Goodfellow et al. (2014) loses it. G_loss is logged as -log D(G(z)) either way.
     minimax: bool = False
     # G's weight average, the Generator sampled and scored (helpers.ema): its half-life in images seen.
     ema_images: int = HALFLIFE_IMAGES
     # From blobs to digits (notebook 08): augmenting what D sees, and a Generator told which digit to say.
-    augment_p: float = 0.0    # probability of each of helpers.augment's operations, per sample
-    ada_target: float = 0.0   # > 0: ADA's adaptive p, steered towards E[sign(D(x))] = this (Karras et al. 2020: 0.6)
-    classes: int = 0          # > 0: G makes the asked class and D judges it too (AC-GAN, Odena et al. 2017)
-    aux_weight: float = 1.0   # weight of the class losses beside the real/fake ones
+    augment_p: float = 0.0  # probability of each of helpers.augment's operations, per sample
+    ada_target: float = 0.0  # > 0: ADA's adaptive p, steered towards E[sign(D(x))] = this (Karras et al. 2020: 0.6)
+    classes: int = 0  # > 0: G makes the asked class and D judges it too (AC-GAN, Odena et al. 2017)
+    aux_weight: float = 1.0  # weight of the class losses beside the real/fake ones
 
 
 def config_for(name: str, prof: cfg.Profile, **overrides) -> GANConfig:
@@ -79,8 +80,10 @@ def build_models(prof: cfg.Profile, config: GANConfig, classifier: nn.Module | N
         if classifier is None:
             raise ValueError("warm_start needs the trained digit classifier (notebook 03)")
         if classifier.config != resnet9_config(prof):
-            raise ValueError(f"warm_start copies a ResNet-9 with {classifier.config}, but the {prof.name} "
-                             f"profile asks for {resnet9_config(prof)}: train the classifier with the same profile")
+            raise ValueError(
+                f"warm_start copies a ResNet-9 with {classifier.config}, but the {prof.name} "
+                f"profile asks for {resnet9_config(prof)}: train the classifier with the same profile"
+            )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         G = generator_for(prof, config.classes)
@@ -88,7 +91,7 @@ def build_models(prof: cfg.Profile, config: GANConfig, classifier: nn.Module | N
         base = classifier if config.warm_start else resnet9_for(prof)
         D = as_discriminator(base, warm_start=config.warm_start, classes=config.classes).cpu()
         if config.spectral_norm:
-            spectral_normalize(D)   # its power iteration starts from random vectors: seeded here too
+            spectral_normalize(D)  # its power iteration starts from random vectors: seeded here too
     return G, D
 
 
@@ -128,19 +131,28 @@ class GANRun:
     G, D and their optimizers are built from the profile and config unless passed in (a notebook can build
     them in its own cells); a resume loads the saved state into whichever are used."""
 
-    def __init__(self, prof: cfg.Profile, config: GANConfig, images: torch.Tensor, out: Path | None = None,
-                 device: torch.device | None = None, classifier: nn.Module | None = None,
-                 G: nn.Module | None = None, D: nn.Module | None = None,
-                 opt_g: torch.optim.Optimizer | None = None, opt_d: torch.optim.Optimizer | None = None,
-                 labels: torch.Tensor | None = None):
+    def __init__(
+        self,
+        prof: cfg.Profile,
+        config: GANConfig,
+        images: torch.Tensor,
+        out: Path | None = None,
+        device: torch.device | None = None,
+        classifier: nn.Module | None = None,
+        G: nn.Module | None = None,
+        D: nn.Module | None = None,
+        opt_g: torch.optim.Optimizer | None = None,
+        opt_d: torch.optim.Optimizer | None = None,
+        labels: torch.Tensor | None = None,
+    ):
         self.prof, self.config, self.device = prof, config, device or cfg.device()
         self.out = Path(out) if out else run_dir(prof, config.name, config.seed)
         self.labels = None
-        if config.classes:   # a conditional run learns from the labelled clips only
+        if config.classes:  # a conditional run learns from the labelled clips only
             if labels is None:
                 raise ValueError(f"{config.name} is conditional: pass the clips' labels (dataset.labels)")
             images, self.labels = images[labels >= 0], labels[labels >= 0].to(self.device)
-        self.images = images.to(self.device)               # [N, n_mels, frames], normalized to [-1, 1]
+        self.images = images.to(self.device)  # [N, n_mels, frames], normalized to [-1, 1]
         if G is None or D is None:
             built = build_models(prof, config, classifier)
             G, D = G if G is not None else built[0], D if D is not None else built[1]
@@ -148,14 +160,14 @@ class GANRun:
         self.opt_g = opt_g or adam(self.G, config.g_lr, config)
         self.opt_d = opt_d or adam(self.D, config.d_lr, config)
         self.G_ema = Averaged(self.G, decay_for(prof.batch_size, config.ema_images))
-        self.rng = torch.Generator().manual_seed(config.seed)   # batches and noise: one stream, saved
+        self.rng = torch.Generator().manual_seed(config.seed)  # batches and noise: one stream, saved
         self.fixed_noise = torch.randn(config.n_fixed, prof.latent_size, generator=self.rng)
         self.fixed_labels = torch.arange(config.n_fixed) % config.classes if config.classes else None
-        self.noise_rng = torch.Generator().manual_seed(config.seed + 1)   # instance noise only: batches unchanged
-        self.augment_rng = torch.Generator().manual_seed(config.seed + 2)   # D's augmentations only
+        self.noise_rng = torch.Generator().manual_seed(config.seed + 1)  # instance noise only: batches unchanged
+        self.augment_rng = torch.Generator().manual_seed(config.seed + 2)  # D's augmentations only
         self.ada = AdaptiveP(config.ada_target, config.augment_p) if config.ada_target else None
         self.step, self.history, self.snapshots, self.channel_gaps = 0, [], {}, {}
-        self._measured_at = None   # the step whose weights the average's BatchNorm statistics were measured for
+        self._measured_at = None  # the step whose weights the average's BatchNorm statistics were measured for
 
     # --- one iteration ---------------------------------------------------------------------------------
     def train_step(self) -> dict:
@@ -163,14 +175,19 @@ class GANRun:
         start = time.perf_counter()
         real, z, y_real, y_fake = self.batch()
         fake = self.G(z, y_fake)
-        real = self.augment(real)   # the real batch as D sees it this step (also beside the fakes in a joint batch)
+        real = self.augment(real)  # the real batch as D sees it this step (also beside the fakes in a joint batch)
         d_loss, d_real, d_fake = self.d_step(real, fake.detach(), y_real)
         g_loss = self.g_step(fake, real, y_fake)
         self.G_ema.update(self.G)
         self.step += 1
-        row = {"step": self.step, "D_loss": d_loss.item(), "G_loss": g_loss.item(),
-               "D(x)": torch.sigmoid(d_real).mean().item(), "D(G(z))": torch.sigmoid(d_fake).mean().item(),
-               "seconds": time.perf_counter() - start}
+        row = {
+            "step": self.step,
+            "D_loss": d_loss.item(),
+            "G_loss": g_loss.item(),
+            "D(x)": torch.sigmoid(d_real).mean().item(),
+            "D(G(z))": torch.sigmoid(d_fake).mean().item(),
+            "seconds": time.perf_counter() - start,
+        }
         self.check(row)
         self.history.append(row)
         return row
@@ -201,9 +218,9 @@ class GANRun:
         ``y_fake``. D judges them but does not learn here."""
         fake = self.augment(fake)
         # beside the real batch when D's BatchNorm sees both together, or G would fool a different function
-        out = self.D(torch.cat([real.detach(), fake]))[len(real):] if self.config.joint_batch else self.D(fake)
+        out = self.D(torch.cat([real.detach(), fake]))[len(real) :] if self.config.joint_batch else self.D(fake)
         d_on_fake, class_fake = heads(out)
-        g_loss = bce(d_on_fake, torch.ones_like(d_on_fake))   # -log D(G(z)): non-saturating
+        g_loss = bce(d_on_fake, torch.ones_like(d_on_fake))  # -log D(G(z)): non-saturating
         objective = -bce(d_on_fake, torch.zeros_like(d_on_fake)) if self.config.minimax else g_loss
         if class_fake is not None:
             objective = objective + self.config.aux_weight * cross_entropy(class_fake, y_fake)
@@ -248,10 +265,13 @@ class GANRun:
     def d_objective(self, d_loss, d_real, d_fake, real) -> torch.Tensor:
         """What D minimizes: D_loss, with one-sided label smoothing and the R1 penalty when they are on."""
         c = self.config
-        objective = d_loss if c.real_label == 1 else \
-            bce(d_real, torch.full_like(d_real, c.real_label)) + bce(d_fake, torch.zeros_like(d_fake))
+        objective = (
+            d_loss
+            if c.real_label == 1
+            else bce(d_real, torch.full_like(d_real, c.real_label)) + bce(d_fake, torch.zeros_like(d_fake))
+        )
         if c.r1_gamma:
-            grad, = torch.autograd.grad(d_real.sum(), real, create_graph=True)
+            (grad,) = torch.autograd.grad(d_real.sum(), real, create_graph=True)
             objective = objective + c.r1_gamma / 2 * grad.pow(2).sum(dim=(1, 2, 3)).mean()
         return objective
 
@@ -261,7 +281,8 @@ class GANRun:
             raise TrainingDiverged(
                 f"{self.config.name}: at step {self.step} D_loss={row['D_loss']} and G_loss={row['G_loss']}; "
                 f"the last checkpoint is in {cfg.relative(self.out)}. Try smaller learning rates "
-                f"(g_lr {self.config.g_lr:g}, d_lr {self.config.d_lr:g}) or another seed.")
+                f"(g_lr {self.config.g_lr:g}, d_lr {self.config.d_lr:g}) or another seed."
+            )
 
     # --- the loop ----------------------------------------------------------------------------------------
     def train(self, steps: int | None = None, on_log=None, progress: bool = True) -> pd.DataFrame:
@@ -317,15 +338,26 @@ class GANRun:
 
     def state(self) -> dict:
         """Everything a resume needs, as plain tensors and numbers (``weights_only`` loading accepts them)."""
-        self.averaged()   # saved with its own BatchNorm statistics, ready to sample
-        return {"G": self.G.state_dict(), "G_ema": self.G_ema.module.state_dict(), "D": self.D.state_dict(),
-                "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict(), "rng": self.rng.get_state(),
-                "noise_rng": self.noise_rng.get_state(), "augment_rng": self.augment_rng.get_state(),
-                "ada": self.ada.state_dict() if self.ada else {}, "step": self.step, "fixed_noise": self.fixed_noise,
-                "config": dataclasses.asdict(self.config), "profile": dataclasses.asdict(self.prof),
-                "history": {c: [r[c] for r in self.history] for c in COLUMNS},
-                "snapshot_steps": list(self.snapshots), "channel_gaps": list(self.channel_gaps.values()),
-                "snapshots": torch.stack(list(self.snapshots.values())) if self.snapshots else torch.empty(0)}
+        self.averaged()  # saved with its own BatchNorm statistics, ready to sample
+        return {
+            "G": self.G.state_dict(),
+            "G_ema": self.G_ema.module.state_dict(),
+            "D": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "rng": self.rng.get_state(),
+            "noise_rng": self.noise_rng.get_state(),
+            "augment_rng": self.augment_rng.get_state(),
+            "ada": self.ada.state_dict() if self.ada else {},
+            "step": self.step,
+            "fixed_noise": self.fixed_noise,
+            "config": dataclasses.asdict(self.config),
+            "profile": dataclasses.asdict(self.prof),
+            "history": {c: [r[c] for r in self.history] for c in COLUMNS},
+            "snapshot_steps": list(self.snapshots),
+            "channel_gaps": list(self.channel_gaps.values()),
+            "snapshots": torch.stack(list(self.snapshots.values())) if self.snapshots else torch.empty(0),
+        }
 
     def save(self) -> Path:
         """The run's state to ``out/checkpoint.pt`` (atomically), and its history to ``out/history.csv``."""
@@ -339,18 +371,19 @@ class GANRun:
             return False
         state = checkpoints.read(self.checkpoint, "gan")
         try:
-            if not same_config(state, self.config, ignore=("steps",)):   # a longer run may resume a shorter one
+            if not same_config(state, self.config, ignore=("steps",)):  # a longer run may resume a shorter one
                 raise ValueError(f"it was made with another configuration, {state['config']}")
             if model_fields(state["profile"]) != model_fields(dataclasses.asdict(self.prof)):
                 raise ValueError(f"it was made with another profile, {state['profile']}")
             self.G.load_state_dict(state["G"])
-            self.G_ema.module.load_state_dict(state.get("G_ema", state["G"]))   # older runs: start from G
+            self.G_ema.module.load_state_dict(state.get("G_ema", state["G"]))  # older runs: start from G
             self.D.load_state_dict(state["D"])
             self.opt_g.load_state_dict(state["opt_g"])
             self.opt_d.load_state_dict(state["opt_d"])
         except Exception as e:
-            raise checkpoints.CheckpointError(f"cannot resume from {self.checkpoint}: {e}. Delete the folder to "
-                                              f"start over, or pass another --out.") from None
+            raise checkpoints.CheckpointError(
+                f"cannot resume from {self.checkpoint}: {e}. Delete the folder to start over, or pass another --out."
+            ) from None
         self.rng.set_state(state["rng"])
         if "noise_rng" in state:
             self.noise_rng.set_state(state["noise_rng"])
@@ -372,8 +405,15 @@ def heads(out: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
     return (out[:, 0], out[:, 1:]) if out.dim() == 2 else (out, None)
 
 
-def resume_or_start(prof: cfg.Profile, config: GANConfig, images: torch.Tensor, device=None, classifier=None,
-                    out: Path | None = None, **models) -> GANRun:
+def resume_or_start(
+    prof: cfg.Profile,
+    config: GANConfig,
+    images: torch.Tensor,
+    device=None,
+    classifier=None,
+    out: Path | None = None,
+    **models,
+) -> GANRun:
     """A run ready to train: continued from its checkpoint when one exists (an interrupted notebook resumes)."""
     run = GANRun(prof, config, images, out=out, device=device, classifier=classifier, **models)
     if run.load():

@@ -21,6 +21,7 @@ The default is 64: it takes most of what 128 gives at half the time (16 clips in
 librosa.feature.inverse.mel_to_stft in place of ``mel_to_power`` the same 64 gave SC 0.144 and 1.56 dB.
 ``BOUND`` holds for every one of the 50 clips (worst: SC 0.134, 2.08 dB) and is what the tests ask of a tone.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,7 +32,7 @@ import librosa
 import numpy as np
 
 from . import audio
-from .config import Features, REPO
+from .config import REPO, Features
 
 N_ITER = 64
 FIT_ITER = 100
@@ -49,8 +50,9 @@ def to_audio(db: np.ndarray, f: Features, n_iter: int = N_ITER, seed: int = 0) -
     power = np.where(db > -f.top_db, librosa.db_to_power(db), 0.0)
     power = np.pad(power, ((0, 0), (0, 1)), mode="edge")  # the window has frames + 1 STFT frames (center=True)
     magnitude = np.sqrt(mel_to_power(power, f))
-    y = librosa.griffinlim(magnitude, n_iter=n_iter, hop_length=f.hop, n_fft=f.n_fft, length=f.window,
-                           init="random", random_state=seed)
+    y = librosa.griffinlim(
+        magnitude, n_iter=n_iter, hop_length=f.hop, n_fft=f.n_fft, length=f.window, init="random", random_state=seed
+    )
     peak = np.abs(y).max()
     return (y * (PEAK / peak) if peak > 0 else y).astype(np.float32)
 
@@ -83,8 +85,10 @@ def round_trip(y: np.ndarray, f: Features, n_iter: int = N_ITER) -> dict:
     The inverted audio is already ``f.window`` long and aligned, so it is re-analysed without trimming."""
     reference = audio.logmel_db(audio.fit(audio.trim(y, f.trim_db), f.window, f.align), f)
     again = audio.logmel_db(to_audio(reference, f, n_iter), f)
-    return dict(spectral_convergence=spectral_convergence(reference, again),
-                log_mel_mae_db=float(np.abs(reference - again).mean()))
+    return dict(
+        spectral_convergence=spectral_convergence(reference, again),
+        log_mel_mae_db=float(np.abs(reference - again).mean()),
+    )
 
 
 def measure(data: Path, n: int = 50, n_iters: tuple[int, ...] = (16, 32, 64, 128), f: Features = Features()):
@@ -107,8 +111,12 @@ def measure(data: Path, n: int = 50, n_iters: tuple[int, ...] = (16, 32, 64, 128
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m helpers.invert", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--measure", action="store_true", required=True,
-                        help="round-trip real clips for several n_iter and print the table")
+    parser.add_argument(
+        "--measure",
+        action="store_true",
+        required=True,
+        help="round-trip real clips for several n_iter and print the table",
+    )
     parser.add_argument("--data", type=Path, default=REPO / "data" / "fsdd")
     parser.add_argument("--n", type=int, default=50, help="clips, spread evenly over the sorted files")
     args = parser.parse_args(argv)

@@ -1,6 +1,7 @@
 """Sample quality judged by the digit classifier, as WaveGAN's authors did on SC09 with theirs (Donahue et al. 2019).
 
 Every score is reported with the number of samples it used; real held-out clips give the ceiling."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,7 +49,9 @@ def classify(classifier: nn.Module, images: torch.Tensor, batch: int = 500) -> t
     return torch.cat(probs).numpy(), torch.cat(feats).numpy()
 
 
-def judge(classifier: nn.Module, images: torch.Tensor, reference: torch.Tensor, asked: torch.Tensor | None = None) -> dict:
+def judge(
+    classifier: nn.Module, images: torch.Tensor, reference: torch.Tensor, asked: torch.Tensor | None = None
+) -> dict:
     """Inception Score, Fréchet distance and two-sample test against ``reference`` images (real, held out),
     class spread and mean top-class confidence; given the classes the images were ``asked`` to be, the share
     the judge reads as asked, overall and for the worst class."""
@@ -56,11 +59,17 @@ def judge(classifier: nn.Module, images: torch.Tensor, reference: torch.Tensor, 
     _, ref_feats = classify(classifier, reference)
     score, spread = inception_score(probs)
     counts = np.bincount(probs.argmax(1), minlength=probs.shape[1])
-    report = {"samples": len(images), "inception score": score, "IS spread": spread,
-              "Frechet distance": frechet_distance(feats, ref_feats), "two-sample test": two_sample_test(feats, ref_feats),
-              "classes used": int((counts > 0).sum()), "largest class share": float(counts.max() / counts.sum()),
-              "mean confidence": float(probs.max(1).mean()),
-              "pixel std across samples": float(images.reshape(len(images), -1).std(0).mean())}
+    report = {
+        "samples": len(images),
+        "inception score": score,
+        "IS spread": spread,
+        "Frechet distance": frechet_distance(feats, ref_feats),
+        "two-sample test": two_sample_test(feats, ref_feats),
+        "classes used": int((counts > 0).sum()),
+        "largest class share": float(counts.max() / counts.sum()),
+        "mean confidence": float(probs.max(1).mean()),
+        "pixel std across samples": float(images.reshape(len(images), -1).std(0).mean()),
+    }
     if asked is not None:
         hits = probs.argmax(1) == asked.numpy()
         per_class = [hits[asked.numpy() == k].mean() for k in np.unique(asked.numpy())]
@@ -79,9 +88,14 @@ def judge_run(run, classifier: nn.Module, reference: torch.Tensor, n: int = 1000
 
 def brief(report: dict) -> dict:
     """The scores of a ``judge`` report that fit in one table row: one set of column names everywhere."""
-    row = {"IS": report["inception score"], "FD": report["Frechet distance"], "C2ST": report["two-sample test"],
-           "classes": report["classes used"], "largest share": report["largest class share"],
-           "sample std": report["pixel std across samples"]}
+    row = {
+        "IS": report["inception score"],
+        "FD": report["Frechet distance"],
+        "C2ST": report["two-sample test"],
+        "classes": report["classes used"],
+        "largest share": report["largest class share"],
+        "sample std": report["pixel std across samples"],
+    }
     if "read as asked" in report:
         row |= {"as asked": report["read as asked"], "worst class": report["worst class read as asked"]}
     return row
@@ -145,6 +159,10 @@ def near_copies(samples: torch.Tensor, train: torch.Tensor, heldout: torch.Tenso
     any real held-out clip does (new takes of the same digits by the same speakers are the closest honest
     neighbours a clip can have)."""
     generated, real = nearest_distances(samples, train), nearest_distances(heldout, train)
-    return {"median distance to train": float(np.median(generated)),
-            "real held-out median": float(np.median(real)), "real held-out closest": float(real.min()),
-            "near copies": int((generated < real.min()).sum()), "of samples": len(generated)}
+    return {
+        "median distance to train": float(np.median(generated)),
+        "real held-out median": float(np.median(real)),
+        "real held-out closest": float(real.min()),
+        "near copies": int((generated < real.min()).sum()),
+        "of samples": len(generated),
+    }

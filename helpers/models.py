@@ -3,6 +3,7 @@ one-logit head, becomes the Discriminator.
 
 Both are built from small named blocks (``deconv_bn``, ``conv_bn``, ``Residual``) so each reads like its diagram.
 """
+
 from __future__ import annotations
 
 import copy
@@ -12,8 +13,8 @@ from functools import partial
 import torch
 from torch import nn
 
-
 # --- DCGAN Generator (Radford, Metz & Chintala 2016, "Unsupervised Representation Learning with DCGANs") ---
+
 
 def dcgan_init(module: nn.Module) -> None:
     """DCGAN's initialisation (Radford et al. 2016, sec. 4): conv weights ~ N(0, 0.02), BatchNorm scale
@@ -25,14 +26,17 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-def deconv_bn(c_in: int, c_out: int, kernel: int | tuple[int, int] = 4, stride: int = 2,
-              padding: int = 1) -> nn.Sequential:
+def deconv_bn(
+    c_in: int, c_out: int, kernel: int | tuple[int, int] = 4, stride: int = 2, padding: int = 1
+) -> nn.Sequential:
     """Transposed conv + BatchNorm + ReLU; with the defaults it doubles both sides (one DCGAN upsampling step)."""
-    return nn.Sequential(OrderedDict(
-        conv=nn.ConvTranspose2d(c_in, c_out, kernel, stride, padding, bias=False),
-        bn=nn.BatchNorm2d(c_out),
-        relu=nn.ReLU(),
-    ))
+    return nn.Sequential(
+        OrderedDict(
+            conv=nn.ConvTranspose2d(c_in, c_out, kernel, stride, padding, bias=False),
+            bn=nn.BatchNorm2d(c_out),
+            relu=nn.ReLU(),
+        )
+    )
 
 
 def upsampling_steps(n_mels: int, frames: int) -> int:
@@ -72,20 +76,25 @@ class Generator(nn.Module):
 
     EMBED = 16
 
-    def __init__(self, latent_size: int = 100, shape: tuple[int, int, int] = (3, 32, 32), width: int = 64,
-                 repeat_channels: bool = False, classes: int = 0):
+    def __init__(
+        self,
+        latent_size: int = 100,
+        shape: tuple[int, int, int] = (3, 32, 32),
+        width: int = 64,
+        repeat_channels: bool = False,
+        classes: int = 0,
+    ):
         super().__init__()
         channels, n_mels, frames = shape
         self.latent_size, self.shape, self.classes = latent_size, tuple(shape), classes
         self.embedding = nn.Embedding(classes, self.EMBED) if classes else None
         k = upsampling_steps(n_mels, frames)
-        widths = [width * 2 ** i for i in reversed(range(k))]        # e.g. 256, 128, 64 for k = 3
-        first_map = (n_mels // 2 ** k, frames // 2 ** k)
+        widths = [width * 2**i for i in reversed(range(k))]  # e.g. 256, 128, 64 for k = 3
+        first_map = (n_mels // 2**k, frames // 2**k)
         inputs = latent_size + (self.EMBED if classes else 0)
         steps = [deconv_bn(inputs, widths[0], first_map, stride=1, padding=0)]
         steps += [deconv_bn(c_in, c_out) for c_in, c_out in zip(widths, widths[1:])]
-        steps += [nn.ConvTranspose2d(widths[-1], 1 if repeat_channels else channels, 4, 2, 1, bias=False),
-                  nn.Tanh()]
+        steps += [nn.ConvTranspose2d(widths[-1], 1 if repeat_channels else channels, 4, 2, 1, bias=False), nn.Tanh()]
         if repeat_channels:
             steps.append(RepeatChannels(channels))
         self.layers = nn.Sequential(*steps)
@@ -103,6 +112,7 @@ class Generator(nn.Module):
 
 
 # --- ResNet-9 (David Page 2018, "How to Train Your ResNet", DAWNBench CIFAR-10 entry) ---
+
 
 def activation(name: str) -> nn.Module:
     """ReLU as in ResNet-9, or ``"leaky"``: LeakyReLU(0.2), as in DCGAN's discriminator (Radford et al. 2016)."""
@@ -174,21 +184,31 @@ class ResNet9(nn.Module):
     ``norm`` swaps every BatchNorm for a per-image layer norm or for nothing (``normalization``).
     """
 
-    def __init__(self, num_classes: int = 10, width: int = 64, in_channels: int = 3, act: str = "relu",
-                 prep_norm: bool = True, norm: str = "batch"):
+    def __init__(
+        self,
+        num_classes: int = 10,
+        width: int = 64,
+        in_channels: int = 3,
+        act: str = "relu",
+        prep_norm: bool = True,
+        norm: str = "batch",
+    ):
         super().__init__()
-        self.config = dict(num_classes=num_classes, width=width, in_channels=in_channels, act=act,
-                           prep_norm=prep_norm, norm=norm)
+        self.config = dict(
+            num_classes=num_classes, width=width, in_channels=in_channels, act=act, prep_norm=prep_norm, norm=norm
+        )
         block = partial(conv_bn, act=act, kind=norm)
-        c0, c1, c2, c3 = width, 2 * width, 4 * width, 8 * width        # Page's 64, 128, 256, 512
-        self.trunk = nn.Sequential(OrderedDict(
-            prep=block(in_channels, c0, norm=prep_norm),
-            layer1=nn.Sequential(block(c0, c1), nn.MaxPool2d(2), Residual(block(c1, c1), block(c1, c1))),
-            layer2=nn.Sequential(block(c1, c2), nn.MaxPool2d(2)),
-            layer3=nn.Sequential(block(c2, c3), nn.MaxPool2d(2), Residual(block(c3, c3), block(c3, c3))),
-            pool=nn.AdaptiveMaxPool2d(1),
-            flatten=nn.Flatten(),
-        ))
+        c0, c1, c2, c3 = width, 2 * width, 4 * width, 8 * width  # Page's 64, 128, 256, 512
+        self.trunk = nn.Sequential(
+            OrderedDict(
+                prep=block(in_channels, c0, norm=prep_norm),
+                layer1=nn.Sequential(block(c0, c1), nn.MaxPool2d(2), Residual(block(c1, c1), block(c1, c1))),
+                layer2=nn.Sequential(block(c1, c2), nn.MaxPool2d(2)),
+                layer3=nn.Sequential(block(c2, c3), nn.MaxPool2d(2), Residual(block(c3, c3), block(c3, c3))),
+                pool=nn.AdaptiveMaxPool2d(1),
+                flatten=nn.Flatten(),
+            )
+        )
         self.head = nn.Sequential(OrderedDict(linear=nn.Linear(c3, num_classes, bias=False), scale=Mul(0.125)))
 
     @property
@@ -221,14 +241,16 @@ def as_discriminator(classifier: ResNet9, warm_start: bool = True, classes: int 
     if classes:
         d.head = nn.Sequential(OrderedDict(linear=nn.Linear(features, 1 + classes)))
         if warm_start and classifier.num_classes == classes:
-            with torch.no_grad():   # the classifier's logits are its linear layer times Page's 0.125
+            with torch.no_grad():  # the classifier's logits are its linear layer times Page's 0.125
                 d.head.linear.weight[1:] = classifier.head.linear.weight * classifier.head.scale.weight
                 d.head.linear.bias[1:] = 0
     else:
-        d.head = nn.Sequential(OrderedDict(
-            linear=nn.Linear(features, 1),
-            squeeze=nn.Flatten(0),                                    # [B, 1] -> [B]
-        ))
+        d.head = nn.Sequential(
+            OrderedDict(
+                linear=nn.Linear(features, 1),
+                squeeze=nn.Flatten(0),  # [B, 1] -> [B]
+            )
+        )
     return d.to(next(classifier.parameters()).device).train()
 
 
@@ -245,6 +267,7 @@ def count_parameters(module: nn.Module) -> int:
 
 # --- for the notebooks: models sized by a profile, and views of what is inside them ---
 
+
 def generator_for(prof, classes: int = 0) -> Generator:
     """The Generator a profile asks for (``helpers.config.Profile``); ``classes`` > 0: conditional on them."""
     return Generator(prof.latent_size, prof.features.shape, prof.g_width, prof.g_repeat_channels, classes)
@@ -252,8 +275,14 @@ def generator_for(prof, classes: int = 0) -> Generator:
 
 def resnet9_config(prof, num_classes: int = 10) -> dict:
     """The ``ResNet9`` arguments a profile asks for (what ``ResNet9.config`` holds), without building one."""
-    return dict(num_classes=num_classes, width=prof.d_width, in_channels=prof.features.shape[0], act=prof.d_act,
-                prep_norm=prof.d_prep_norm, norm=prof.d_norm)
+    return dict(
+        num_classes=num_classes,
+        width=prof.d_width,
+        in_channels=prof.features.shape[0],
+        act=prof.d_act,
+        prep_norm=prof.d_prep_norm,
+        norm=prof.d_norm,
+    )
 
 
 def resnet9_for(prof, num_classes: int = 10) -> ResNet9:
@@ -271,8 +300,11 @@ def layer_table(layers: nn.Sequential, x: torch.Tensor):
     layers.eval()
     for name, layer in layers.named_children():
         x = layer(x)
-        kind = type(layer).__name__ if not isinstance(layer, nn.Sequential) else \
-            "+".join(type(m).__name__ for m in layer.children())
+        kind = (
+            type(layer).__name__
+            if not isinstance(layer, nn.Sequential)
+            else "+".join(type(m).__name__ for m in layer.children())
+        )
         rows.append(dict(layer=f"{name}: {kind}", output=tuple(x.shape[1:]), parameters=count_parameters(layer)))
     layers.train(was_training)
     return pd.DataFrame(rows).set_index("layer")

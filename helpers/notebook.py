@@ -1,4 +1,5 @@
 """What the first cell of every notebook does: pick the profile and device, fix the seeds, make sure there is data."""
+
 from __future__ import annotations
 
 import random
@@ -35,8 +36,10 @@ def start(seed: int = 0) -> Session:
     root = ensure_data(prof)
     seed_everything(seed)
     matplotlib.rcParams.update({"figure.dpi": 80, "savefig.dpi": 80, "figure.figsize": (8, 3.5)})
-    print(f"profile: {prof.name} | device: {dev} | data: {relative(root)} ({len(find_audio(root))} audio files)"
-          f" | seed: {seed} | torch {torch.__version__}")
+    print(
+        f"profile: {prof.name} | device: {dev} | data: {relative(root)} ({len(find_audio(root))} audio files)"
+        f" | seed: {seed} | torch {torch.__version__}"
+    )
     return Session(prof, dev, root, seed)
 
 

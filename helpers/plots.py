@@ -1,4 +1,5 @@
 """Figures the notebooks share: spectrogram grids, waveforms, histograms, training curves."""
+
 from __future__ import annotations
 
 import librosa.display
@@ -12,8 +13,9 @@ from .config import Features
 def specshow(ax, db: np.ndarray, f: Features, title: str = "", colorbar: bool = False, **kw):
     """One log-mel image on a mel-frequency axis (Hz) against time (s)."""
     kw.setdefault("cmap", "magma")
-    img = librosa.display.specshow(db, sr=f.sample_rate, hop_length=f.hop, x_axis="s", y_axis="mel",
-                                   fmin=f.fmin, fmax=f.fmax, ax=ax, **kw)
+    img = librosa.display.specshow(
+        db, sr=f.sample_rate, hop_length=f.hop, x_axis="s", y_axis="mel", fmin=f.fmin, fmax=f.fmax, ax=ax, **kw
+    )
     ax.xaxis.set_major_locator(MaxNLocator(3))
     ax.set(title=title, xlabel="time (s)", ylabel="Hz (mel scale)")
     ax.title.set_fontsize(9)
@@ -22,13 +24,15 @@ def specshow(ax, db: np.ndarray, f: Features, title: str = "", colorbar: bool = 
     return img
 
 
-def spectrogram_grid(dbs, f: Features, titles=None, cols: int = 5, suptitle: str = "", vmin=None, vmax=None,
-                     size: float = 1.9):
+def spectrogram_grid(
+    dbs, f: Features, titles=None, cols: int = 5, suptitle: str = "", vmin=None, vmax=None, size: float = 1.9
+):
     """A grid of log-mel images with shared colour limits; axes labelled only on the outer edge."""
     dbs = np.asarray(dbs)
     rows = int(np.ceil(len(dbs) / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * 0.9 * rows + 0.4), squeeze=False,
-                             sharex=True, sharey=True)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(size * cols, size * 0.9 * rows + 0.4), squeeze=False, sharex=True, sharey=True
+    )
     vmin = np.min(dbs) if vmin is None else vmin
     vmax = np.max(dbs) if vmax is None else vmax
     for i, ax in enumerate(axes.flat):
@@ -66,10 +70,18 @@ def confusion(ax, matrix: np.ndarray, classes, title: str = "confusion matrix"):
     ax.imshow(matrix, cmap="Blues")
     for (i, j), n in np.ndenumerate(matrix):
         if n:
-            ax.text(j, i, str(n), ha="center", va="center", fontsize=7,
-                    color="white" if n > matrix.max() / 2 else "black")
-    ax.set(xticks=range(len(classes)), yticks=range(len(classes)), xticklabels=classes, yticklabels=classes,
-           xlabel="predicted digit", ylabel="true digit", title=title)
+            ax.text(
+                j, i, str(n), ha="center", va="center", fontsize=7, color="white" if n > matrix.max() / 2 else "black"
+            )
+    ax.set(
+        xticks=range(len(classes)),
+        yticks=range(len(classes)),
+        xticklabels=classes,
+        yticklabels=classes,
+        xlabel="predicted digit",
+        ylabel="true digit",
+        title=title,
+    )
 
 
 def training_curves(history, title: str = "", smooth: int = 25, bands: dict | None = None):
@@ -138,8 +150,7 @@ def reign_curves(histories: dict, line: float = 0.05, span: int = 100, title: st
     D's win can be set beside the moment the Generator stopped making one image."""
     from .analysis import SPREAD_LINE, breakout, reign
 
-    fig, axes = plt.subplots(2 if spreads else 1, 1, figsize=(9.5, 6.2 if spreads else 3.4), sharex=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(2 if spreads else 1, 1, figsize=(9.5, 6.2 if spreads else 3.4), sharex=True, squeeze=False)
     ax, colors = axes[0, 0], {}
     for label, history in histories.items():
         median = history.D_loss.rolling(span).median()
@@ -160,8 +171,14 @@ def reign_curves(histories: dict, line: float = 0.05, span: int = 100, title: st
             if step is not None:
                 low.plot(step, spread[step], "o", color=colors.get(label))
         low.axhline(SPREAD_LINE, color="grey", ls="--", lw=1)
-        low.text(0.01, SPREAD_LINE, f" spread out: std > {SPREAD_LINE:g}", transform=low.get_yaxis_transform(),
-                 va="bottom", fontsize=8)
+        low.text(
+            0.01,
+            SPREAD_LINE,
+            f" spread out: std > {SPREAD_LINE:g}",
+            transform=low.get_yaxis_transform(),
+            va="bottom",
+            fontsize=8,
+        )
         low.set(ylabel="pixel std across fixed-z samples")
     axes[-1, 0].set(xlabel="step (iteration)")
     fig.tight_layout()

@@ -2,6 +2,7 @@
 
 A widget bar saved into a notebook shows only its first state ("0%") to readers on the web; a text bar saves
 its last line with the time it took, and with a long update interval it saves only a few lines."""
+
 import os
 from functools import partial
 

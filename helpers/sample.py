@@ -7,6 +7,7 @@ that mapped dB onto [-1, 1]: they are recomputed (from the feature cache, so qui
 profile reads, as training did.  A run trained on another folder (``AUDIOGAN_DATA``) needs ``--data DIR``:
 other statistics would put every mel band at the wrong level.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,9 @@ def load_run(checkpoint: Path, data: Path | None = None) -> tuple[trained.Traine
     return run, ds
 
 
-def write_samples(checkpoint: Path, n: int, out: Path, seed: int = 0, n_iter: int = N_ITER,
-                  data: Path | None = None) -> list[Path]:
+def write_samples(
+    checkpoint: Path, n: int, out: Path, seed: int = 0, n_iter: int = N_ITER, data: Path | None = None
+) -> list[Path]:
     """``n`` generated clips as 16-bit WAVs ``out/sample_000.wav`` ..., each ``window`` samples long, and their
     dB images (G's output, denormalized) as float32 ``out/spectrograms.npy`` [n, n_mels, frames]."""
     run, ds = load_run(checkpoint, data)
@@ -58,9 +60,12 @@ def main(argv=None) -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder for the WAVs and spectrograms.npy")
     parser.add_argument("--seed", type=int, default=0, help="for the latent vectors and Griffin-Lim's phases")
     parser.add_argument("--n-iter", type=int, default=N_ITER, help="Griffin-Lim iterations")
-    parser.add_argument("--data", type=Path,
-                        help="the folder the run was trained on, for its normalization statistics "
-                             "(default: the run's profile's data folder)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="the folder the run was trained on, for its normalization statistics "
+        "(default: the run's profile's data folder)",
+    )
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("--n must be at least 1")
@@ -69,8 +74,10 @@ def main(argv=None) -> None:
     except CheckpointError as e:
         sys.exit(f"error: {e}")
     info, shape = soundfile.info(paths[0]), np.load(args.out / "spectrograms.npy", mmap_mode="r").shape
-    print(f"wrote {len(paths)} clips ({info.frames} samples at {info.samplerate} Hz, {info.subtype_info}) to "
-          f"{cfg.relative(args.out)}: {paths[0].name} ... {paths[-1].name}, and spectrograms.npy {list(shape)} in dB")
+    print(
+        f"wrote {len(paths)} clips ({info.frames} samples at {info.samplerate} Hz, {info.subtype_info}) to "
+        f"{cfg.relative(args.out)}: {paths[0].name} ... {paths[-1].name}, and spectrograms.npy {list(shape)} in dB"
+    )
 
 
 if __name__ == "__main__":

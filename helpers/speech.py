@@ -10,6 +10,7 @@ the audio reproducible, this process only initialises eSpeak and never speaks: e
 synthesised in a child forked from it, which always starts from that same untouched state.  Forking needs
 a POSIX system (Linux, macOS).
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -18,15 +19,16 @@ import pickle
 import re
 import threading
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import espeakng_loader
 import librosa
 import numpy as np
 import soundfile as sf
 
-from .progress import tqdm   # tqdm.auto, or plain text in headless notebook runs
+from .progress import tqdm  # tqdm.auto, or plain text in headless notebook runs
 
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
@@ -35,32 +37,57 @@ DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "e
 ACCENTS = ("en-us", "en", "en-gb-scotland", "en-gb-x-rp", "en-029", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-us-nyc")
 # Variants from espeak-ng-data/voices/!v: eSpeak's own male and female presets, a creaky voice and the
 # Klatt glottal-source models; the novelty ones (robots, whispers, cartoon voices) are left out.
-VARIANTS = ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "f1", "f2", "f3", "f4", "f5",
-            "croak", "klatt", "klatt2", "klatt3")
-RATES = (120, 220)    # words per minute, inclusive
-PITCHES = (25, 75)    # on eSpeak's 0-99 scale, inclusive
+VARIANTS = (
+    "m1",
+    "m2",
+    "m3",
+    "m4",
+    "m5",
+    "m6",
+    "m7",
+    "m8",
+    "f1",
+    "f2",
+    "f3",
+    "f4",
+    "f5",
+    "croak",
+    "klatt",
+    "klatt2",
+    "klatt3",
+)
+RATES = (120, 220)  # words per minute, inclusive
+PITCHES = (25, 75)  # on eSpeak's 0-99 scale, inclusive
 
 # eSpeak NG C API constants (speak_lib.h)
-_SYNCHRONOUS = 2          # AUDIO_OUTPUT_SYNCHRONOUS: espeak_Synth returns once all audio went to the callback
-_DONT_EXIT = 0x8000       # espeakINITIALIZE_DONT_EXIT: otherwise a bad data path makes eSpeak call exit(1)
-_RATE, _PITCH = 1, 3      # espeak_PARAMETER
+_SYNCHRONOUS = 2  # AUDIO_OUTPUT_SYNCHRONOUS: espeak_Synth returns once all audio went to the callback
+_DONT_EXIT = 0x8000  # espeakINITIALIZE_DONT_EXIT: otherwise a bad data path makes eSpeak call exit(1)
+_RATE, _PITCH = 1, 3  # espeak_PARAMETER
 _POS_CHARACTER = 1
-_CHARS_AUTO = 0           # UTF-8, falling back to 8-bit text
+_CHARS_AUTO = 0  # UTF-8, falling back to 8-bit text
 _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 _SIGNATURES = {
     "espeak_Initialize": [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int],
     "espeak_SetSynthCallback": [_CALLBACK],
     "espeak_SetVoiceByName": [ctypes.c_char_p],
     "espeak_SetParameter": [ctypes.c_int, ctypes.c_int, ctypes.c_int],
-    "espeak_Synth": [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
-                     ctypes.POINTER(ctypes.c_uint), ctypes.c_void_p],
+    "espeak_Synth": [
+        ctypes.c_char_p,
+        ctypes.c_size_t,
+        ctypes.c_uint,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.c_uint,
+        ctypes.POINTER(ctypes.c_uint),
+        ctypes.c_void_p,
+    ],
     "espeak_Synchronize": [],
     "espeak_ng_SetRandSeed": [ctypes.c_long],
 }
 
 _lock = threading.Lock()
-_engine_state: tuple[ctypes.CDLL, int] | None = None   # the initialised library and its sample rate
-_chunks: list[np.ndarray] = []                          # audio handed over by the callback
+_engine_state: tuple[ctypes.CDLL, int] | None = None  # the initialised library and its sample rate
+_chunks: list[np.ndarray] = []  # audio handed over by the callback
 
 
 @_CALLBACK
@@ -83,7 +110,7 @@ def _engine() -> tuple[ctypes.CDLL, int]:
                 raise RuntimeError(f"cannot load the eSpeak NG library {path}: {error}") from error
             for name, argtypes in _SIGNATURES.items():
                 getattr(lib, name).argtypes = argtypes
-            data_parent = str(Path(espeakng_loader.get_data_path()).parent)   # the folder holding espeak-ng-data
+            data_parent = str(Path(espeakng_loader.get_data_path()).parent)  # the folder holding espeak-ng-data
             rate = lib.espeak_Initialize(_SYNCHRONOUS, 0, data_parent.encode(), _DONT_EXIT)
             if rate <= 0:
                 raise RuntimeError(f"eSpeak NG library {path} failed to initialise with data in {data_parent}")
@@ -182,7 +209,7 @@ def voices(n: int, seed: int = 0) -> list[dict]:
     speakers: list[dict] = []
     names: set[str] = set()
     i = 0
-    while len(speakers) < n:   # a name can repeat only once pairs are reused, and then rarely
+    while len(speakers) < n:  # a name can repeat only once pairs are reused, and then rarely
         accent, variant = pairs[order[i % len(pairs)]]
         i += 1
         rate, pitch = int(rng.integers(RATES[0], RATES[1] + 1)), int(rng.integers(PITCHES[0], PITCHES[1] + 1))
@@ -219,8 +246,9 @@ def _write_speaker(out: Path, index: int, speaker: dict, takes: int, sample_rate
     return paths
 
 
-def make_digits(out: Path, n_speakers: int = 60, takes: int = 5, sample_rate: int = 8000, seed: int = 0,
-                progress: bool = True) -> list[Path]:
+def make_digits(
+    out: Path, n_speakers: int = 60, takes: int = 5, sample_rate: int = 8000, seed: int = 0, progress: bool = True
+) -> list[Path]:
     """Write 10 * n_speakers * takes FSDD-style clips, f"{digit}_{speaker}_{take}.wav" (16-bit PCM, mono),
     into out and return their paths, sorted.
 

@@ -3,6 +3,7 @@
 Each row applies the story's tests (``helpers.analysis``) and, given the digit classifier and real held-out
 images, the judge's scores (``helpers.metrics``).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -18,14 +19,19 @@ from . import trained
 from .analysis import EARLY, REIGN, SPREAD, balance, quick_win, reign, spread_out_at
 from .engine import GANRun, config_for, longer_dir, resume_or_start, run_dir
 
-LEARNED = 9   # a Generator "learned" when the judge spreads its samples over at least 9 of the 10 digits
+LEARNED = 9  # a Generator "learned" when the judge spreads its samples over at least 9 of the 10 digits
 
 
 def extended(run: GANRun, steps: int, progress: bool = True) -> GANRun:
     """The same run continued to ``steps`` in its own folder (``longer_dir``), leaving the original
     intact. Resuming is exact, so this equals a run trained for ``steps`` from the start."""
-    longer = GANRun(run.prof, dataclasses.replace(run.config, steps=steps), run.images, device=run.device,
-                    out=longer_dir(run.out, steps))
+    longer = GANRun(
+        run.prof,
+        dataclasses.replace(run.config, steps=steps),
+        run.images,
+        device=run.device,
+        out=longer_dir(run.out, steps),
+    )
     if not longer.load():
         longer.out.mkdir(parents=True, exist_ok=True)
         shutil.copy2(run.checkpoint, longer.checkpoint)
@@ -54,9 +60,16 @@ def compare(runs: dict, classifier: nn.Module | None = None, reference: torch.Te
     return step_columns(pd.DataFrame.from_dict(rows, orient="index"))
 
 
-def seed_study(prof: cfg.Profile, seeds, images: torch.Tensor, device=None, names=("collapse", "stable"),
-               steps: int | None = None, classifier: nn.Module | None = None,
-               reference: torch.Tensor | None = None) -> pd.DataFrame:
+def seed_study(
+    prof: cfg.Profile,
+    seeds,
+    images: torch.Tensor,
+    device=None,
+    names=("collapse", "stable"),
+    steps: int | None = None,
+    classifier: nn.Module | None = None,
+    reference: torch.Tensor | None = None,
+) -> pd.DataFrame:
     """Both configurations for several seeds (each trained once, then loaded): one ``report`` row per run."""
     rows = []
     for name in names:
@@ -101,7 +114,11 @@ def summarize_folder(root: Path) -> pd.DataFrame:
     for ckpt in sorted(Path(root).rglob("checkpoint.pt")):
         run = trained.load(ckpt.parent)
         changed = trained.differences(run, cfg.PROFILES["cpu"])
-        row = {"run": cfg.relative(ckpt.parent), "config": run.config.name, "seed": run.config.seed,
-               "changed": ", ".join(f"{k}={v}" for k, v in changed.items()) or "-"}
+        row = {
+            "run": cfg.relative(ckpt.parent),
+            "config": run.config.name,
+            "seed": run.config.seed,
+            "changed": ", ".join(f"{k}={v}" for k, v in changed.items()) or "-",
+        }
         rows.append(row | report(run))
     return step_columns(pd.DataFrame(rows))

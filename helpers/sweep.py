@@ -7,6 +7,7 @@ stopped and the notebook re-plots without retraining.
     python -m helpers.sweep [--profile cpu] [--steps N] [--seeds 0 1 2] [--workers 2] [--only ratio|stabilizer]
                             [--confirm K]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,8 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from . import config as cfg
 from . import checkpoints, trained
+from . import config as cfg
 from .analysis import balance, last_fifth
 from .engine import GANRun, config_for, model_fields, run_dir, same_config
 
@@ -33,11 +34,11 @@ G_LR = 2e-4
 RATIOS = (0.25, 1, 2, 5, 10, 20, 50)
 # The literature's other fixes, each applied alone at equal learning rates.
 STABILIZERS = {
-    "label smoothing 0.9": dict(real_label=0.9),       # Salimans et al. 2016, "Improved Techniques for Training GANs"
-    "instance noise 0.2": dict(instance_noise=0.2),    # Sonderby et al. 2017; Arjovsky & Bottou 2017
-    "spectral norm": dict(spectral_norm=True),         # Miyato et al. 2018, "Spectral Normalization for GANs"
-    "R1 penalty 1": dict(r1_gamma=1.0),                # Mescheder, Geiger & Nowozin 2018
-    "D every 2nd step": dict(d_every=2),               # fewer D updates per G update
+    "label smoothing 0.9": dict(real_label=0.9),  # Salimans et al. 2016, "Improved Techniques for Training GANs"
+    "instance noise 0.2": dict(instance_noise=0.2),  # Sonderby et al. 2017; Arjovsky & Bottou 2017
+    "spectral norm": dict(spectral_norm=True),  # Miyato et al. 2018, "Spectral Normalization for GANs"
+    "R1 penalty 1": dict(r1_gamma=1.0),  # Mescheder, Geiger & Nowozin 2018
+    "D every 2nd step": dict(d_every=2),  # fewer D updates per G update
 }
 DONE = "done"
 
@@ -49,8 +50,8 @@ class Point:
     group: str
     label: str
     seed: int
-    changes: dict = field(default_factory=dict)      # GANConfig fields
-    profile: dict = field(default_factory=dict)      # Profile overrides (d_act, d_width, ...)
+    changes: dict = field(default_factory=dict)  # GANConfig fields
+    profile: dict = field(default_factory=dict)  # Profile overrides (d_act, d_width, ...)
 
     @property
     def name(self) -> str:
@@ -66,8 +67,11 @@ def ratio_points(seeds=(0, 1, 2), ratios=RATIOS) -> list[Point]:
 
 def stabilizer_points(seeds=(0, 1, 2), stabilizers=STABILIZERS) -> list[Point]:
     """Each stabilizer alone, at equal learning rates (the fight the nerf was meant to fix)."""
-    return [Point("stabilizer", label, s, dict(g_lr=G_LR, d_lr=G_LR, **changes))
-            for label, changes in stabilizers.items() for s in seeds]
+    return [
+        Point("stabilizer", label, s, dict(g_lr=G_LR, d_lr=G_LR, **changes))
+        for label, changes in stabilizers.items()
+        for s in seeds
+    ]
 
 
 def points_for(prof: cfg.Profile, seeds=(0, 1, 2)) -> list[Point]:
@@ -88,8 +92,16 @@ def anchors(points: list[Point]) -> list[Point]:
     return [p for p in points if p.group == "ratio" and p.label in ("1", "10")]
 
 
-def longer_check(table: pd.DataFrame, points: list[Point], prof: cfg.Profile, images: torch.Tensor, root: Path,
-                 k: int = 2, workers: int = 2, log=print) -> list[Point]:
+def longer_check(
+    table: pd.DataFrame,
+    points: list[Point],
+    prof: cfg.Profile,
+    images: torch.Tensor,
+    root: Path,
+    k: int = 2,
+    workers: int = 2,
+    log=print,
+) -> list[Point]:
     """The ``k`` best points and the two anchors trained for the profile's full ``gan_steps`` in ``<root>_long``.
 
     The anchors at full length are the seed runs of notebooks 04 and 05, so those are reused when present."""
@@ -109,8 +121,10 @@ def finished(out: Path, steps: int) -> bool:
         return False
     done = json.loads(marker.read_text())["steps"]
     if done > steps:
-        raise ValueError(f"{cfg.relative(out)} was trained for {done} steps, more than the {steps} asked: "
-                         f"use another folder (--out) or the same --steps")
+        raise ValueError(
+            f"{cfg.relative(out)} was trained for {done} steps, more than the {steps} asked: "
+            f"use another folder (--out) or the same --steps"
+        )
     return done == steps
 
 
@@ -123,8 +137,11 @@ def adopt(point: Point, prof: cfg.Profile, steps: int, source: Path, root: Path)
     state = checkpoints.read(source, "gan")
     prof = dataclasses.replace(prof, **point.profile)
     mine = config_for("stable", prof, seed=point.seed, steps=steps, **point.changes)
-    same = same_config(state, mine, ignore=("name",)) and state["step"] == steps and \
-        model_fields(state["profile"]) == model_fields(dataclasses.asdict(prof))
+    same = (
+        same_config(state, mine, ignore=("name",))
+        and state["step"] == steps
+        and model_fields(state["profile"]) == model_fields(dataclasses.asdict(prof))
+    )
     if not same:
         return False
     out.mkdir(parents=True, exist_ok=True)
@@ -134,8 +151,9 @@ def adopt(point: Point, prof: cfg.Profile, steps: int, source: Path, root: Path)
     return True
 
 
-def run_point(point: Point, prof: cfg.Profile, steps: int, images: torch.Tensor, root: Path,
-              device: str | None = None) -> Path:
+def run_point(
+    point: Point, prof: cfg.Profile, steps: int, images: torch.Tensor, root: Path, device: str | None = None
+) -> Path:
     """Train one point to ``steps`` (resuming its checkpoint if any) and mark it done; returns its folder."""
     out = Path(root) / point.name
     if finished(out, steps):
@@ -146,8 +164,11 @@ def run_point(point: Point, prof: cfg.Profile, steps: int, images: torch.Tensor,
     run.load()
     start, done_before = time.perf_counter(), run.step
     run.train(progress=False)
-    (out / DONE).write_text(json.dumps({"steps": run.step, "trained now": run.step - done_before,
-                                        "seconds": round(time.perf_counter() - start, 1)}))
+    (out / DONE).write_text(
+        json.dumps(
+            {"steps": run.step, "trained now": run.step - done_before, "seconds": round(time.perf_counter() - start, 1)}
+        )
+    )
     return out
 
 
@@ -160,20 +181,28 @@ def _run(args) -> tuple[str, str]:
     try:
         run_point(point, prof, steps, images, root, device)
         return point.name, "ok"
-    except Exception as e:          # one failed point must not stop the others; it is reported and rerun next time
+    except Exception as e:  # one failed point must not stop the others; it is reported and rerun next time
         return point.name, f"{type(e).__name__}: {e}"
 
 
-def sweep(points: list[Point], prof: cfg.Profile, steps: int, images: torch.Tensor, root: Path,
-          workers: int = 2, device: str | None = None, threads: int | None = None, log=print) -> dict:
+def sweep(
+    points: list[Point],
+    prof: cfg.Profile,
+    steps: int,
+    images: torch.Tensor,
+    root: Path,
+    workers: int = 2,
+    device: str | None = None,
+    threads: int | None = None,
+    log=print,
+) -> dict:
     """Train every point not yet done, ``workers`` at a time, each with ``threads`` CPU threads (default: an
     equal share of the cores; one worker trains in this process, with its threads as they are).
 
     Returns ``{name: "ok" or the error}``. On CUDA the workers are spawned (CUDA cannot be forked)."""
     root = Path(root)
     todo = [p for p in points if not finished(root / p.name, steps)]
-    log(f"{len(points) - len(todo)} of {len(points)} runs already done; training {len(todo)} "
-        f"with {workers} worker(s)")
+    log(f"{len(points) - len(todo)} of {len(points)} runs already done; training {len(todo)} with {workers} worker(s)")
     if not todo:
         return {}
     device = device or str(cfg.device())
@@ -183,8 +212,9 @@ def sweep(points: list[Point], prof: cfg.Profile, steps: int, images: torch.Tens
     if workers == 1:
         outcomes = map(_run, jobs)
     else:
-        method = "spawn" if device.startswith("cuda") or "fork" not in multiprocessing.get_all_start_methods() \
-            else "fork"
+        method = (
+            "spawn" if device.startswith("cuda") or "fork" not in multiprocessing.get_all_start_methods() else "fork"
+        )
         pool = multiprocessing.get_context(method).Pool(workers, _worker_init, (threads,))
         outcomes = pool.imap_unordered(_run, jobs)
     for i, (name, status) in enumerate(outcomes, 1):
@@ -194,15 +224,27 @@ def sweep(points: list[Point], prof: cfg.Profile, steps: int, images: torch.Tens
         pool.close()
         pool.join()
     root.mkdir(parents=True, exist_ok=True)
-    with open(root / "sweep_log.jsonl", "a") as f:     # what each invocation trained, and how long it took
-        f.write(json.dumps({"trained": len(todo), "steps": steps, "workers": workers, "threads": threads,
-                            "device": device, "seconds": round(time.perf_counter() - start, 1),
-                            "failed": sum(v != "ok" for v in results.values())}) + "\n")
+    with open(root / "sweep_log.jsonl", "a") as f:  # what each invocation trained, and how long it took
+        f.write(
+            json.dumps(
+                {
+                    "trained": len(todo),
+                    "steps": steps,
+                    "workers": workers,
+                    "threads": threads,
+                    "device": device,
+                    "seconds": round(time.perf_counter() - start, 1),
+                    "failed": sum(v != "ok" for v in results.values()),
+                }
+            )
+            + "\n"
+        )
     return results
 
 
-def collect(points: list[Point], root: Path, classifier=None, reference: torch.Tensor | None = None,
-            n: int = 1000) -> pd.DataFrame:
+def collect(
+    points: list[Point], root: Path, classifier=None, reference: torch.Tensor | None = None, n: int = 1000
+) -> pd.DataFrame:
     """One row per finished run: its settled balance (last 20% of steps) and, given the digit classifier and
     real reference images, its sample scores. Scores are cached in the run folder beside its checkpoint."""
     rows = []
@@ -211,8 +253,14 @@ def collect(points: list[Point], root: Path, classifier=None, reference: torch.T
         if not (out / DONE).is_file():
             continue
         history = pd.read_csv(out / "history.csv")
-        row = {"group": p.group, "label": p.label, "seed": p.seed, "steps": int(history.step.max()),
-               **last_fifth(history), **{k: v for k, v in balance(history).items() if k in ("balanced", "D won")}}
+        row = {
+            "group": p.group,
+            "label": p.label,
+            "seed": p.seed,
+            "steps": int(history.step.max()),
+            **last_fifth(history),
+            **{k: v for k, v in balance(history).items() if k in ("balanced", "D won")},
+        }
         if classifier is not None:
             row.update(_scores(out, classifier, reference, n))
         rows.append(row)
@@ -224,8 +272,12 @@ def _scores(out: Path, classifier, reference: torch.Tensor, n: int) -> dict:
     from .metrics import brief, judge_run
 
     cache = out / "scores.json"
-    key = {"checkpoint mtime": (out / "checkpoint.pt").stat().st_mtime, "samples": n,
-           "judge": fingerprint(classifier), "reference": fingerprint(reference)}
+    key = {
+        "checkpoint mtime": (out / "checkpoint.pt").stat().st_mtime,
+        "samples": n,
+        "judge": fingerprint(classifier),
+        "reference": fingerprint(reference),
+    }
     if cache.is_file():
         saved = json.loads(cache.read_text())
         if all(saved.get(k) == v for k, v in key.items()):
@@ -250,9 +302,13 @@ def wall_time(root: Path) -> dict:
     """The sweep's recorded invocations summed: how many runs were trained, and in how many seconds."""
     log = Path(root) / "sweep_log.jsonl"
     rows = [json.loads(line) for line in log.read_text().splitlines()] if log.is_file() else []
-    return {"invocations": len(rows), "runs trained": sum(r["trained"] for r in rows),
-            "minutes": round(sum(r["seconds"] for r in rows) / 60, 1),
-            "workers": sorted({r["workers"] for r in rows}), "devices": sorted({r["device"] for r in rows})}
+    return {
+        "invocations": len(rows),
+        "runs trained": sum(r["trained"] for r in rows),
+        "minutes": round(sum(r["seconds"] for r in rows) / 60, 1),
+        "workers": sorted({r["workers"] for r in rows}),
+        "devices": sorted({r["device"] for r in rows}),
+    }
 
 
 def by_point(table: pd.DataFrame) -> pd.DataFrame:
@@ -277,23 +333,31 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, default=2, help="runs trained side by side")
     parser.add_argument("--only", choices=["ratio", "stabilizer"], help="one half of the sweep")
     parser.add_argument("--out", type=Path, help="default: runs/sweep_<profile>")
-    parser.add_argument("--confirm", type=int, default=2, metavar="K",
-                        help="then train the K best points (by Inception Score) and ratios 1 and 10 at the "
-                             "profile's full GAN steps (0: skip)")
+    parser.add_argument(
+        "--confirm",
+        type=int,
+        default=2,
+        metavar="K",
+        help="then train the K best points (by Inception Score) and ratios 1 and 10 at the "
+        "profile's full GAN steps (0: skip)",
+    )
     args = parser.parse_args(argv)
     prof = cfg.profile(args.profile)
     steps = args.steps or prof.sweep_steps
     root = args.out or cfg.runs_dir() / f"sweep_{prof.name}"
-    points = (ratio_points(args.seeds) if args.only != "stabilizer" else []) + \
-             (stabilizer_points(args.seeds) if args.only != "ratio" else [])
+    points = (ratio_points(args.seeds) if args.only != "stabilizer" else []) + (
+        stabilizer_points(args.seeds) if args.only != "ratio" else []
+    )
     if prof.name == "smoke" and not args.only:
         points = points_for(prof, args.seeds)
     ds = AudioDataset(ensure_data(prof), prof.features, max_files=prof.max_files)
     start = time.perf_counter()
     results = sweep(points, prof, steps, ds.images, root, workers=args.workers)
     failed = {k: v for k, v in results.items() if v != "ok"}
-    print(f"sweep of {len(points)} runs x {steps} steps finished in {time.perf_counter() - start:.0f} s"
-          + (f"; {len(failed)} failed: {failed}" if failed else ""))
+    print(
+        f"sweep of {len(points)} runs x {steps} steps finished in {time.perf_counter() - start:.0f} s"
+        + (f"; {len(failed)} failed: {failed}" if failed else "")
+    )
     from .classifier import classifier_for
 
     train, test = ds.split()

@@ -7,6 +7,7 @@
 With no other flags, ``--config C --profile P --seed S`` makes exactly the run the notebooks show for that
 configuration and seed (in ``runs/gan_<P>_<C>_seed<S>``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,10 @@ def parse_overrides(pairs: list[str]) -> tuple[dict, dict]:
         elif key in RUN_FIELDS:
             out, default = run, getattr(GANConfig(), key)
         else:
-            raise ValueError(f"--set {pair}: {key!r} is not a profile or run field; choose from "
-                             f"{', '.join(PROFILE_FIELDS + RUN_FIELDS)}")
+            raise ValueError(
+                f"--set {pair}: {key!r} is not a profile or run field; choose from "
+                f"{', '.join(PROFILE_FIELDS + RUN_FIELDS)}"
+            )
         out[key] = typed(pair, value, default)
     return prof, run
 
@@ -57,8 +60,10 @@ def typed(pair: str, value: str, default):
 
 def log_line(row: dict) -> str:
     """One step's four numbers, as the terminal and the notebooks print them."""
-    return (f"[{row['step']:5d}] D_loss {row['D_loss']:.4f}  G_loss {row['G_loss']:.4f}  "
-            f"D(x) {row['D(x)']:.3f}  D(G(z)) {row['D(G(z))']:.3f}")
+    return (
+        f"[{row['step']:5d}] D_loss {row['D_loss']:.4f}  G_loss {row['G_loss']:.4f}  "
+        f"D(x) {row['D(x)']:.3f}  D(G(z)) {row['D(G(z))']:.3f}"
+    )
 
 
 def default_out(prof: cfg.Profile, config: GANConfig, changes: list[str]) -> Path:
@@ -78,10 +83,20 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
-    parser.add_argument("--curve", type=int, metavar="K", default=0,
-                        help="judge 1,000 samples every K steps into <out>/curve.csv (the learning curve)")
-    parser.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE",
-                        help="profile or run overrides, e.g. d_width=32 d_act=leaky r1_gamma=1 joint_batch=true")
+    parser.add_argument(
+        "--curve",
+        type=int,
+        metavar="K",
+        default=0,
+        help="judge 1,000 samples every K steps into <out>/curve.csv (the learning curve)",
+    )
+    parser.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="profile or run overrides, e.g. d_width=32 d_act=leaky r1_gamma=1 joint_batch=true",
+    )
     args = parser.parse_args(argv)
     try:
         if args.summarize:

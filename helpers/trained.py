@@ -3,6 +3,7 @@
 A run in training (``engine.GANRun``) needs data, D and optimizers; sampling, scoring and the analyses need
 none of them, so they read a ``Trained`` instead.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -52,13 +53,20 @@ def load(path: str | Path, average: bool = True) -> Trained:
     G = generator_for(prof, config.classes)
     key = "G_ema" if average and "G_ema" in state else "G"
     G.load_state_dict(state[key])
-    if average and key == "G":   # a run from before the weight average: its live G, with fresh statistics
+    if average and key == "G":  # a run from before the weight average: its live G, with fresh statistics
         standing_statistics(G, prof.latent_size, classes=config.classes)
     history = pd.DataFrame(state["history"], columns=COLUMNS)
     steps = state["snapshot_steps"]
-    return Trained(G.eval(), prof, config, state["step"], history,
-                   dict(zip(steps, state["snapshots"])), dict(zip(steps, state.get("channel_gaps", []))),
-                   file.parent)
+    return Trained(
+        G.eval(),
+        prof,
+        config,
+        state["step"],
+        history,
+        dict(zip(steps, state["snapshots"])),
+        dict(zip(steps, state.get("channel_gaps", []))),
+        file.parent,
+    )
 
 
 def profile_of(path: str | Path) -> cfg.Profile:

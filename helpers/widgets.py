@@ -1,4 +1,5 @@
 """The latent explorer: walk between two latent vectors and see and hear the Generator's output change."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,8 +29,16 @@ def path(run, z0: torch.Tensor, z1: torch.Tensor, n: int = 8) -> torch.Tensor:
 def static_strip(run, denormalize, f: Features, z0, z1, n: int = 8, title: str = ""):
     """The same walk as a figure: what readers see where widgets do not render."""
     dbs = denormalize(path(run, z0, z1, n))
-    return plots.spectrogram_grid(dbs, f, titles=[f"t = {t:.2f}" for t in np.linspace(0, 1, n)], cols=n,
-                                  suptitle=title, vmin=-80, vmax=0, size=1.7)
+    return plots.spectrogram_grid(
+        dbs,
+        f,
+        titles=[f"t = {t:.2f}" for t in np.linspace(0, 1, n)],
+        cols=n,
+        suptitle=title,
+        vmin=-80,
+        vmax=0,
+        size=1.7,
+    )
 
 
 def explorer(run, denormalize, f: Features, z0, z1):
@@ -44,5 +53,6 @@ def explorer(run, denormalize, f: Features, z0, z1):
         plt.show()
         display(Audio(to_audio(db, f), rate=f.sample_rate))
 
-    return widgets.interactive(show, t=widgets.FloatSlider(0.0, min=0.0, max=1.0, step=0.05,
-                                                           description="t", continuous_update=False))
+    return widgets.interactive(
+        show, t=widgets.FloatSlider(0.0, min=0.0, max=1.0, step=0.05, description="t", continuous_update=False)
+    )

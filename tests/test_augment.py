@@ -39,16 +39,16 @@ def test_augment_passes_gradients_to_what_it_was_given():
     out = augment(x, 1.0, torch.Generator().manual_seed(3))
     out.sum().backward()
     assert x.grad is not None and x.grad.abs().sum() > 0
-    assert (x.grad == 0).any()                       # masked pixels pass no gradient: the masks were applied
+    assert (x.grad == 0).any()  # masked pixels pass no gradient: the masks were applied
 
 
 def test_adaptive_p_rises_while_d_is_sure_of_real_clips_and_falls_otherwise():
-    ada = AdaptiveP(target=0.6, interval=4, speed_images=64 * 4 * 10)   # 10 adjustments from 0 to 1
+    ada = AdaptiveP(target=0.6, interval=4, speed_images=64 * 4 * 10)  # 10 adjustments from 0 to 1
     for _ in range(8):
-        ada.update(torch.full((64,), 3.0), 64)          # every real clip called real: r_t = 1 > 0.6
+        ada.update(torch.full((64,), 3.0), 64)  # every real clip called real: r_t = 1 > 0.6
     assert ada.p == pytest.approx(0.2)
     for _ in range(4):
-        ada.update(torch.full((64,), -1.0), 64)         # r_t = -1 < 0.6
+        ada.update(torch.full((64,), -1.0), 64)  # r_t = -1 < 0.6
     assert ada.p == pytest.approx(0.1)
     state = ada.state_dict()
     other = AdaptiveP()

@@ -1,4 +1,5 @@
 """The classifier's training loop, evaluation, and checkpoint round trip with its error messages."""
+
 import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
@@ -49,7 +50,7 @@ def test_confusion_matrix_counts_every_sample(trained):
     accuracy, confusion = evaluate(model, test)
     assert confusion.sum() == 100
     assert accuracy == pytest.approx(history.test_acc.iloc[-1])
-    assert (confusion.sum(axis=1) == 10).all()           # rows are the true digits, ten of each
+    assert (confusion.sum(axis=1) == 10).all()  # rows are the true digits, ten of each
 
 
 def test_checkpoint_round_trip(trained, tmp_path):
@@ -59,7 +60,7 @@ def test_checkpoint_round_trip(trained, tmp_path):
     x = next(iter(test))[0]
     assert torch.equal(model(x), loaded(x))
     assert loaded.config == model.config and loaded.meta == {"test_acc": 0.95, "epochs": 3}
-    assert [p.name for p in tmp_path.rglob("*")] == ["sub", "classifier.pt"]   # no temporary file left
+    assert [p.name for p in tmp_path.rglob("*")] == ["sub", "classifier.pt"]  # no temporary file left
 
 
 def test_missing_checkpoint_says_how_to_make_one(tmp_path):
@@ -101,6 +102,6 @@ def test_classifier_for_retrains_when_the_saved_network_no_longer_fits_the_profi
     monkeypatch.setattr(c, "train_digit_classifier", lambda *a, **k: (retrained, None, None))
     assert c.classifier_for(prof, ds=None, device="cpu") is retrained
     assert "now asks for" in capsys.readouterr().out
-    save_checkpoint(retrained, c.checkpoint_path(prof))            # a fitting one is loaded, not retrained
+    save_checkpoint(retrained, c.checkpoint_path(prof))  # a fitting one is loaded, not retrained
     monkeypatch.setattr(c, "train_digit_classifier", lambda *a, **k: pytest.fail("retrained a fitting classifier"))
     assert c.classifier_for(prof, ds=None, device="cpu").config == retrained.config

@@ -1,4 +1,5 @@
 """The command lines: each answers a bad checkpoint with one line and exit status 1, never a traceback."""
+
 import subprocess
 import sys
 
@@ -10,8 +11,7 @@ from helpers import config as cfg
 
 
 def cli(module, *args):
-    return subprocess.run([sys.executable, "-m", module, *map(str, args)], capture_output=True, text=True,
-                          cwd=cfg.REPO)
+    return subprocess.run([sys.executable, "-m", module, *map(str, args)], capture_output=True, text=True, cwd=cfg.REPO)
 
 
 def test_cli_smoke_profile_trains_and_resumes(tmp_path):
@@ -30,17 +30,17 @@ def test_cli_smoke_profile_trains_and_resumes(tmp_path):
 def test_overrides_are_typed_and_checked():
     from helpers.train import parse_overrides
 
-    assert parse_overrides(["d_act=relu", "d_prep_norm=true", "d_width=32", "g_repeat_channels=0"]) == \
-        (dict(d_act="relu", d_prep_norm=True, d_width=32, g_repeat_channels=False), {})
-    assert parse_overrides(["joint_batch=true", "r1_gamma=1", "d_every=2", "d_lr=5e-5", "betas=0.5,0.9",
-                            "adam_eps=1e-4"]) == \
-        ({}, dict(joint_batch=True, r1_gamma=1.0, d_every=2, d_lr=5e-5, betas=(0.5, 0.9), adam_eps=1e-4))
+    assert parse_overrides(["d_act=relu", "d_prep_norm=true", "d_width=32", "g_repeat_channels=0"]) == (
+        dict(d_act="relu", d_prep_norm=True, d_width=32, g_repeat_channels=False),
+        {},
+    )
+    assert parse_overrides(
+        ["joint_batch=true", "r1_gamma=1", "d_every=2", "d_lr=5e-5", "betas=0.5,0.9", "adam_eps=1e-4"]
+    ) == ({}, dict(joint_batch=True, r1_gamma=1.0, d_every=2, d_lr=5e-5, betas=(0.5, 0.9), adam_eps=1e-4))
     with pytest.raises(ValueError, match="2 comma-separated numbers"):
         parse_overrides(["betas=0.9"])
     with pytest.raises(ValueError, match="not a profile or run field"):
         parse_overrides(["widht=3"])
-
-
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +58,12 @@ def bad_checkpoints(tmp_path, good):
     (tmp_path / "truncated" / "checkpoint.pt").write_bytes(data[: len(data) // 2])
     (tmp_path / "text.pt").write_text("not a checkpoint")
     torch.save({"state_dict": {}, "config": {}}, tmp_path / "classifier.pt")
-    return {"missing": tmp_path / "nowhere" / "checkpoint.pt", "truncated": tmp_path / "truncated",
-            "text": tmp_path / "text.pt", "foreign": tmp_path / "classifier.pt"}
+    return {
+        "missing": tmp_path / "nowhere" / "checkpoint.pt",
+        "truncated": tmp_path / "truncated",
+        "text": tmp_path / "text.pt",
+        "foreign": tmp_path / "classifier.pt",
+    }
 
 
 @pytest.mark.parametrize("kind", ["missing", "truncated", "text", "foreign"])

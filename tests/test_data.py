@@ -5,8 +5,8 @@ import tarfile
 import zipfile
 
 import pytest
-
 from conftest import write
+
 from helpers import data
 from helpers.audio import find_audio
 
@@ -74,19 +74,27 @@ def test_fsdd_mismatch_writes_nothing_and_bad_sources_say_why(tmp_path, recordin
 
 def test_fsdd_cli(tmp_path, recordings, monkeypatch):
     monkeypatch.setattr(data, "FSDD_DIGEST", digest_of(recordings))
-    code = ("import sys, helpers.data as d; d.FSDD_DIGEST = sys.argv[1]; "
-            "d.fetch_fsdd.__defaults__ = (None, None, sys.argv[1], True); d.main(sys.argv[2:])")
+    code = (
+        "import sys, helpers.data as d; d.FSDD_DIGEST = sys.argv[1]; "
+        "d.fetch_fsdd.__defaults__ = (None, None, sys.argv[1], True); d.main(sys.argv[2:])"
+    )
     out = tmp_path / "cli"
-    run = subprocess.run([sys.executable, "-c", code, digest_of(recordings), "fsdd", "--out", str(out),
-                          "--source", str(recordings)], capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-c", code, digest_of(recordings), "fsdd", "--out", str(out), "--source", str(recordings)],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     assert "3 FSDD recordings" in run.stdout and len(find_audio(out)) == 3
 
 
 def test_digits_cli_makes_a_labelled_set(tmp_path):
     out = tmp_path / "digits"
-    run = subprocess.run([sys.executable, "-m", "helpers.data", "digits", "--out", str(out), "--speakers", "2",
-                          "--takes", "1"], capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "helpers.data", "digits", "--out", str(out), "--speakers", "2", "--takes", "1"],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     files = find_audio(out)
     assert len(files) == 20 and sorted({f.name.split("_")[0] for f in files}) == [str(d) for d in range(10)]

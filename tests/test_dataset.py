@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
-
 from conftest import tone, write
+
 from helpers import audio
 from helpers.config import Features
 from helpers.dataset import AudioDataset
@@ -147,8 +147,9 @@ def test_cache_hit_and_exact_invalidation(tmp_path, monkeypatch):
     make(tmp_path)
     assert calls == ["1_alice_0.wav"]  # only the changed file
     calls.clear()
-    AudioDataset(tmp_path / "data", features=Features(n_mels=16), cache_dir=tmp_path / "cache", progress=False,
-                 workers=1)
+    AudioDataset(
+        tmp_path / "data", features=Features(n_mels=16), cache_dir=tmp_path / "cache", progress=False, workers=1
+    )
     assert len(calls) == 6  # a changed parameter recomputes everything
 
 
@@ -181,8 +182,9 @@ def test_max_files_is_a_deterministic_spread(tmp_path):
 def test_left_alignment_and_minmax_reproduce_the_original_pipeline(tmp_path):
     fsdd_like(tmp_path, n=2)
     f = Features(window=8000, hop=250, align="left")
-    ds = AudioDataset(tmp_path / "data", features=f, cache_dir=tmp_path / "c", progress=False, workers=1,
-                      normalization="minmax")
+    ds = AudioDataset(
+        tmp_path / "data", features=f, cache_dir=tmp_path / "c", progress=False, workers=1, normalization="minmax"
+    )
     assert ds[0][0].shape == (3, 32, 32)
     expected = np.clip(ds.db / (f.top_db / 2) + 1, -1, 1)
     assert np.allclose(ds.images.numpy(), expected, atol=1e-5)

@@ -1,6 +1,4 @@
 import dataclasses
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -8,12 +6,13 @@ import torch
 from torch import nn
 
 from helpers import config as cfg
-from helpers.checkpoints import CheckpointError
 from helpers.analysis import last_fifth
+from helpers.checkpoints import CheckpointError
 from helpers.engine import COLUMNS, GANRun, TrainingDiverged, config_for
 
-PROF = dataclasses.replace(cfg.profile("smoke"), batch_size=8, log_every=2, checkpoint_every=3, g_width=8,
-                           d_width=4, latent_size=16)
+PROF = dataclasses.replace(
+    cfg.profile("smoke"), batch_size=8, log_every=2, checkpoint_every=3, g_width=8, d_width=4, latent_size=16
+)
 
 
 def images(n=40):
@@ -56,7 +55,7 @@ def test_resume_equals_an_uninterrupted_run_bit_for_bit(tmp_path):
     straight = run(tmp_path / "a", steps=7)
     straight.train(progress=False)
     first = run(tmp_path / "b", steps=4)
-    first.train(progress=False)          # "interrupted" after step 4 (checkpointed at 3 and 4)
+    first.train(progress=False)  # "interrupted" after step 4 (checkpointed at 3 and 4)
     resumed = run(tmp_path / "b", steps=7)
     assert resumed.load() and resumed.step == 4
     resumed.train(progress=False)
@@ -66,7 +65,7 @@ def test_resume_equals_an_uninterrupted_run_bit_for_bit(tmp_path):
     for a, b in zip(straight.D.state_dict().values(), resumed.D.state_dict().values()):
         assert torch.equal(a, b)
     for a, b in zip(straight.G_ema.state_dict().values(), resumed.G_ema.state_dict().values()):
-        assert torch.equal(a, b)                                  # the weight average resumes too
+        assert torch.equal(a, b)  # the weight average resumes too
     assert resumed.channel_gaps.keys() == straight.channel_gaps.keys() == resumed.snapshots.keys()
 
 
@@ -93,16 +92,21 @@ def test_warm_start_needs_the_classifier(tmp_path):
 
 def test_d_norm_reaches_the_discriminator_and_a_warm_start_must_match_it(tmp_path):
     from helpers.models import resnet9_for
+
     layer = dataclasses.replace(PROF, d_norm="layer")
     d = GANRun(layer, config_for("collapse", layer, steps=1), images(), out=tmp_path / "a").D
     assert any(isinstance(m, nn.GroupNorm) for m in d.modules())
     assert not any(isinstance(m, nn.BatchNorm2d) for m in d.modules())
     with pytest.raises(ValueError, match="warm_start copies a ResNet-9 with .*'norm': 'batch'"):
-        GANRun(layer, config_for("collapse", layer, warm_start=True), images(), out=tmp_path / "b",
-               classifier=resnet9_for(PROF))
+        GANRun(
+            layer,
+            config_for("collapse", layer, warm_start=True),
+            images(),
+            out=tmp_path / "b",
+            classifier=resnet9_for(PROF),
+        )
     clf = resnet9_for(layer)
-    warm = GANRun(layer, config_for("collapse", layer, warm_start=True), images(), out=tmp_path / "c",
-                  classifier=clf).D
+    warm = GANRun(layer, config_for("collapse", layer, warm_start=True), images(), out=tmp_path / "c", classifier=clf).D
     assert all(torch.equal(a, b) for a, b in zip(warm.trunk.state_dict().values(), clf.trunk.state_dict().values()))
 
 
@@ -132,15 +136,17 @@ def test_a_checkpoint_older_than_a_profile_field_resumes_as_its_default(tmp_path
     r = run(tmp_path, steps=3)
     r.train(progress=False)
     state = torch.load(r.checkpoint, weights_only=True)
-    del state["profile"]["d_norm"]                      # saved before the field existed
+    del state["profile"]["d_norm"]  # saved before the field existed
     torch.save(state, r.checkpoint)
     assert run(tmp_path, steps=3).load()
-    other = GANRun(dataclasses.replace(PROF, d_norm="layer"), config_for("stable", PROF, steps=3), images(),
-                   out=tmp_path / "stable")
+    other = GANRun(
+        dataclasses.replace(PROF, d_norm="layer"),
+        config_for("stable", PROF, steps=3),
+        images(),
+        out=tmp_path / "stable",
+    )
     with pytest.raises(ValueError, match="another profile"):
         other.load()
-
-
 
 
 def test_the_weight_average_follows_g_at_its_decay_and_d_never_sees_it(tmp_path):
@@ -164,8 +170,8 @@ def test_samples_come_from_the_average_unless_asked_for_the_live_g(tmp_path):
     averaged, live = r.sample(z), r.sample(z, average=False)
     assert averaged.shape == live.shape == (5, *PROF.features.shape)
     assert not torch.equal(averaged, live)
-    assert torch.equal(r.sample(z), averaged)               # standing statistics are measured the same way each time
-    assert r.G.training                                      # the live G goes back to training mode
+    assert torch.equal(r.sample(z), averaged)  # standing statistics are measured the same way each time
+    assert r.G.training  # the live G goes back to training mode
 
 
 def test_models_and_optimizers_handed_over_are_the_ones_trained(tmp_path):
@@ -237,9 +243,15 @@ def test_adaptive_augmentation_resumes_exactly(tmp_path):
 
 def conditional(tmp_path, **kw):
     labels = torch.arange(40) % 10
-    labels[::7] = -1                                           # a few unlabelled clips: left out
-    return GANRun(PROF, config_for("stable", PROF, classes=10, **kw), images(), out=tmp_path / "cond",
-                  device=torch.device("cpu"), labels=labels)
+    labels[::7] = -1  # a few unlabelled clips: left out
+    return GANRun(
+        PROF,
+        config_for("stable", PROF, classes=10, **kw),
+        images(),
+        out=tmp_path / "cond",
+        device=torch.device("cpu"),
+        labels=labels,
+    )
 
 
 def test_a_conditional_run_draws_labels_and_asks_g_for_digits(tmp_path):
@@ -248,7 +260,7 @@ def test_a_conditional_run_draws_labels_and_asks_g_for_digits(tmp_path):
     real, z, y_real, y_fake = r.batch()
     assert y_real.shape == y_fake.shape == (PROF.batch_size,) and y_fake.max() < 10
     out = r.D(real)
-    assert out.shape == (PROF.batch_size, 11)                  # real/fake logit and 10 class logits
+    assert out.shape == (PROF.batch_size, 11)  # real/fake logit and 10 class logits
     assert r.G(z, y_fake).shape == (PROF.batch_size, *PROF.features.shape)
     with pytest.raises(ValueError, match="conditional"):
         r.G(z)
@@ -276,8 +288,14 @@ def test_a_warm_started_conditional_d_starts_with_the_classifiers_class_head(tmp
     from helpers.models import resnet9_for
 
     clf = resnet9_for(PROF).eval()
-    r = GANRun(PROF, config_for("stable", PROF, classes=10, warm_start=True), images(), out=tmp_path / "w",
-               classifier=clf, labels=torch.arange(40) % 10)
+    r = GANRun(
+        PROF,
+        config_for("stable", PROF, classes=10, warm_start=True),
+        images(),
+        out=tmp_path / "w",
+        classifier=clf,
+        labels=torch.arange(40) % 10,
+    )
     x = images(5).unsqueeze(1).expand(-1, 3, -1, -1)
     r.D.eval()
     assert torch.allclose(r.D(x)[:, 1:], clf(x), atol=1e-5)

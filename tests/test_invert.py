@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
-
 from conftest import tone
+
 from helpers import audio
 from helpers.config import Features
 from helpers.invert import BOUND, N_ITER, round_trip, spectral_convergence, to_audio

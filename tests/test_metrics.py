@@ -8,7 +8,7 @@ from helpers.models import ResNet9
 def test_inception_score_is_ten_for_confident_uniform_and_one_for_constant_predictions():
     confident = np.eye(10)[np.arange(10000) % 10] * 0.999999 + 1e-7
     assert abs(inception_score(confident, splits=1)[0] - 10) < 0.01
-    assert abs(inception_score(confident)[0] - 10) < 0.1   # 10 random splits: each marginal nearly uniform
+    assert abs(inception_score(confident)[0] - 10) < 0.1  # 10 random splits: each marginal nearly uniform
     constant = np.tile(np.eye(10)[3], (1000, 1))
     assert abs(inception_score(constant)[0] - 1) < 1e-6
 
@@ -18,7 +18,7 @@ def test_frechet_distance_is_zero_for_the_same_set_and_grows_with_a_shift():
     a = rng.normal(size=(2000, 8))
     assert abs(frechet_distance(a, a)) < 1e-6
     near, far = frechet_distance(a, a + 0.5), frechet_distance(a, a + 2.0)
-    assert 0 < near < far and abs(far - 8 * 4.0) < 0.5   # a shift d in every one of 8 dims adds 8 d^2
+    assert 0 < near < far and abs(far - 8 * 4.0) < 0.5  # a shift d in every one of 8 dims adds 8 d^2
 
 
 def test_judge_reports_every_score_with_its_sample_count():
@@ -62,7 +62,7 @@ def test_near_copies_counts_samples_closer_to_training_than_any_new_take():
 
     torch.manual_seed(0)
     train = torch.rand(20, 8, 8)
-    heldout = train[:5] + 0.2 * torch.randn(5, 8, 8)            # new takes: near, but not on, a training clip
+    heldout = train[:5] + 0.2 * torch.randn(5, 8, 8)  # new takes: near, but not on, a training clip
     samples = torch.cat([train[:3] + 0.001 * torch.randn(3, 8, 8), torch.rand(7, 8, 8)])
     report = near_copies(samples, train, heldout)
     assert report["near copies"] == 3 and report["of samples"] == 10

@@ -1,4 +1,5 @@
 """Shapes, parameter counts, switches and gradient flow of the Generator and the ResNet-9 Discriminator."""
+
 import pytest
 import torch
 from torch import nn
@@ -98,7 +99,7 @@ def test_layer_norm_judges_each_image_alone_batch_norm_does_not():
     assert (count(layer, nn.BatchNorm2d), count(layer, nn.GroupNorm)) == (0, 8)
     assert all(m.num_groups == 1 for m in layer.modules() if isinstance(m, nn.GroupNorm))
     assert count(none, nn.BatchNorm2d) + count(none, nn.GroupNorm) == 0
-    assert all(m.bias is not None for m in none.modules() if isinstance(m, nn.Conv2d))   # nothing shifts it
+    assert all(m.bias is not None for m in none.modules() if isinstance(m, nn.Conv2d))  # nothing shifts it
     assert all(m.bias is None for m in layer.modules() if isinstance(m, nn.Conv2d))
     with pytest.raises(ValueError, match="norm"):
         ResNet9(norm="instance")
@@ -107,7 +108,7 @@ def test_layer_norm_judges_each_image_alone_batch_norm_does_not():
 @pytest.fixture
 def classifier():
     net = ResNet9(10, 8)
-    net(torch.randn(8, 3, 32, 32))          # one training-mode pass, so the BatchNorm buffers are not defaults
+    net(torch.randn(8, 3, 32, 32))  # one training-mode pass, so the BatchNorm buffers are not defaults
     return net.eval()
 
 

@@ -12,7 +12,7 @@ def test_reign_curves_draws_each_run_and_marks_the_comeback():
     broken = pd.DataFrame({"step": steps, "D_loss": [1.0] * 50 + [0.001] * 300 + [0.3] * 100})
     ax = reign_curves({"seed 0": held, "seed 1": broken}).axes[0]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["seed 0", "seed 1"]
-    dots = [l for l in ax.get_lines() if l.get_marker() == "o"]
+    dots = [line for line in ax.get_lines() if line.get_marker() == "o"]
     assert len(dots) == 1 and dots[0].get_xdata()[0] == 400 and dots[0].get_color() == ax.get_lines()[1].get_color()
 
 
@@ -24,7 +24,7 @@ def test_reign_curves_sets_the_sample_spread_beside_the_losses():
     spread = pd.Series({100: 0.05, 200: 0.02, 300: 0.02, 400: 0.3})
     fig = reign_curves({"seed 1": broken}, spreads={"seed 1": spread})
     top, low = fig.axes
-    curve, dot = low.get_lines()[:2]                                         # the run's curve, then its dot
+    curve, dot = low.get_lines()[:2]  # the run's curve, then its dot
     assert list(curve.get_xdata()) == [100, 200, 300, 400] and dot.get_xdata()[0] == 400
-    assert curve.get_color() == top.get_lines()[0].get_color()              # one colour per run in both panels
-    assert len(reign_curves({"seed 1": broken}).axes) == 1                  # no spreads, no second panel
+    assert curve.get_color() == top.get_lines()[0].get_color()  # one colour per run in both panels
+    assert len(reign_curves({"seed 1": broken}).axes) == 1  # no spreads, no second panel

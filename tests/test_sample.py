@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
-
 from conftest import write
+
 from helpers import config as cfg
-from helpers.dataset import AudioDataset
-from helpers.sample import main, write_samples
 from helpers.checkpoints import CheckpointError
+from helpers.dataset import AudioDataset
 from helpers.engine import GANRun, config_for
+from helpers.sample import main, write_samples
 
 PROF = dataclasses.replace(cfg.profile("smoke"), batch_size=8)
 F = PROF.features
@@ -73,8 +73,21 @@ def test_a_missing_checkpoint_names_the_path_and_how_to_train(tmp_path):
 
 
 def test_cli_writes_samples(run_dir, data, tmp_path):
-    cmd = [sys.executable, "-m", "helpers.sample", "--checkpoint", str(run_dir), "--n", "2", "--n-iter", "2",
-           "--out", str(tmp_path / "out"), "--data", str(data)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "helpers.sample",
+        "--checkpoint",
+        str(run_dir),
+        "--n",
+        "2",
+        "--n-iter",
+        "2",
+        "--out",
+        str(tmp_path / "out"),
+        "--data",
+        str(data),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=cfg.REPO, env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert done.returncode == 0, done.stderr
     assert "sample_001.wav" in done.stdout and (tmp_path / "out" / "sample_001.wav").is_file()
@@ -84,5 +97,5 @@ def test_cli_explains_a_missing_checkpoint(tmp_path):
     missing = tmp_path / "nowhere" / "checkpoint.pt"
     with pytest.raises(SystemExit) as stop:
         main(["--checkpoint", str(missing), "--n", "1", "--out", str(tmp_path / "out")])
-    message = str(stop.value.code)   # sys.exit(text) prints it to stderr and exits with status 1
+    message = str(stop.value.code)  # sys.exit(text) prints it to stderr and exits with status 1
     assert str(missing) in message and "python -m helpers.train --config stable" in message

@@ -1,14 +1,14 @@
 import dataclasses
 
 import pandas as pd
-import pytest
 import torch
 
 from helpers import config as cfg
 from helpers.engine import GANRun, config_for
 
-PROF = dataclasses.replace(cfg.profile("smoke"), batch_size=8, log_every=2, checkpoint_every=3, g_width=8,
-                           d_width=4, latent_size=16)
+PROF = dataclasses.replace(
+    cfg.profile("smoke"), batch_size=8, log_every=2, checkpoint_every=3, g_width=8, d_width=4, latent_size=16
+)
 
 
 def images(n=40):
@@ -52,10 +52,10 @@ def test_compare_puts_runs_side_by_side_with_steps_as_integers(tmp_path):
         r.train(progress=False)
     table = compare({"nerfed": a, "equal": b})
     assert table.index.tolist() == ["nerfed", "equal"] and table.steps.tolist() == [3, 4]
-    assert "D won at once" not in table                                        # too short for act one's window
-    assert table.loc["equal", "D_loss"] == phase(b.frame(), 3, 4)["D_loss"]     # last 20% of 4 steps
+    assert "D won at once" not in table  # too short for act one's window
+    assert table.loc["equal", "D_loss"] == phase(b.frame(), 3, 4)["D_loss"]  # last 20% of 4 steps
     assert str(table["D won at"].dtype) == "Int64" and str(table["G spread out at"].dtype) == "Int64"
-    assert "IS" not in table                                                    # no judge given, no scores
+    assert "IS" not in table  # no judge given, no scores
 
 
 def test_seed_study_twice_as_long_continues_each_run_and_judges_it(tmp_path, monkeypatch):
@@ -65,13 +65,20 @@ def test_seed_study_twice_as_long_continues_each_run_and_judges_it(tmp_path, mon
     prof = dataclasses.replace(PROF, gan_steps=2)
     from helpers.models import ResNet9
 
-    judge = ResNet9(width=4)                                                          # any 10-class judge
-    table = seed_study(prof, [0], images(), device=torch.device("cpu"), steps=4, classifier=judge,
-                       reference=images(20).unsqueeze(1).expand(-1, 3, -1, -1))
+    judge = ResNet9(width=4)  # any 10-class judge
+    table = seed_study(
+        prof,
+        [0],
+        images(),
+        device=torch.device("cpu"),
+        steps=4,
+        classifier=judge,
+        reference=images(20).unsqueeze(1).expand(-1, 3, -1, -1),
+    )
     assert table.steps.tolist() == [4, 4] and {"IS", "classes", "largest share", "learned"} <= set(table.columns)
-    assert (tmp_path / "gan_smoke_stable_seed0" / "checkpoint.pt").is_file()          # the originals stay
+    assert (tmp_path / "gan_smoke_stable_seed0" / "checkpoint.pt").is_file()  # the originals stay
     assert (tmp_path / "gan_smoke_stable_seed0_4").is_dir()
-    again = seed_study(prof, [0], images(), device=torch.device("cpu"))               # loaded, not retrained
+    again = seed_study(prof, [0], images(), device=torch.device("cpu"))  # loaded, not retrained
     assert again.steps.tolist() == [2, 2]
     from helpers.studies import seed_runs
 
@@ -83,13 +90,19 @@ def test_seed_study_twice_as_long_continues_each_run_and_judges_it(tmp_path, mon
 def test_seed_counts_counts_each_band_per_config():
     from helpers.studies import seed_counts
 
-    study = pd.DataFrame({"config": ["collapse"] * 3 + ["stable"] * 3, "balanced": [0, 0, 0, 1, 1, 0],
-                          "D won": [1, 0, 0, 0, 0, 0], "IS": [1.0, 1.5, 1.0, 1.2, 1.4, 1.0]}).astype({"balanced": bool, "D won": bool})
+    study = pd.DataFrame(
+        {
+            "config": ["collapse"] * 3 + ["stable"] * 3,
+            "balanced": [0, 0, 0, 1, 1, 0],
+            "D won": [1, 0, 0, 0, 0, 0],
+            "IS": [1.0, 1.5, 1.0, 1.2, 1.4, 1.0],
+        }
+    ).astype({"balanced": bool, "D won": bool})
     counts = seed_counts(study)
     assert counts.columns.tolist() == ["of seeds", "balanced", "D won", "mean IS"]
     assert counts.loc["stable"].tolist() == [3, 2, 0, 1.2] and counts.loc["collapse"].tolist() == [3, 0, 1, 1.17]
     study["D won at once"] = [True, True, False, False, False, False]
-    study["G back at"] = pd.array([None, 300, 1000, None, None, None], dtype="Int64")   # as seed_study gives it
+    study["G back at"] = pd.array([None, 300, 1000, None, None, None], dtype="Int64")  # as seed_study gives it
     counts = seed_counts(study)
     assert counts.loc["collapse", ["D won at once", "G came back"]].tolist() == [2, 2]
     assert counts.loc["stable", ["D won at once", "G came back"]].tolist() == [0, 0]
@@ -101,10 +114,15 @@ def test_summarize_folder_reads_story_sweep_and_other_runs_alike(tmp_path):
     from helpers import sweep
     from helpers.studies import summarize_folder
 
-    GANRun(dataclasses.replace(PROF, d_act="leaky"), config_for("collapse", PROF, steps=2), images(),
-           out=tmp_path / "story" / "leaky").train(progress=False)
-    GANRun(PROF, config_for("stable", PROF, steps=2, joint_batch=True), images(),
-           out=tmp_path / "story" / "joint").train(progress=False)
+    GANRun(
+        dataclasses.replace(PROF, d_act="leaky"),
+        config_for("collapse", PROF, steps=2),
+        images(),
+        out=tmp_path / "story" / "leaky",
+    ).train(progress=False)
+    GANRun(
+        PROF, config_for("stable", PROF, steps=2, joint_batch=True), images(), out=tmp_path / "story" / "joint"
+    ).train(progress=False)
     point = sweep.stabilizer_points([0], {"R1 penalty 1": dict(r1_gamma=1.0)})[0]
     sweep.run_point(point, PROF, 2, images(), tmp_path / "sweep_smoke")
     other = dataclasses.replace(config_for("stable", PROF, steps=2), name="someone_elses_recipe", g_lr=1e-3)

@@ -12,15 +12,16 @@ frozen D: D(G(z)) 0.999); with seed 4, from D's own last update (the frozen D ca
 
     python tools/jolt_experiment.py --seed 1 --steps 1000 --out runs/exp/NJ_collapse_s1
 """
+
 import argparse
 
 import torch
 import torch.nn.functional as F
 
 from helpers import config as cfg
+from helpers.analysis import reign, spread_out_at
 from helpers.data import ensure_data
 from helpers.dataset import AudioDataset
-from helpers.analysis import reign, spread_out_at
 from helpers.engine import GANRun, config_for
 
 
@@ -34,8 +35,9 @@ class NoJoltRun(GANRun):
     def d_step(self, real, fake, y_real=None):
         """The default run's D step, skipped on a jolt (its stabilizers are off: only D_loss is minimized)."""
         d_real, d_fake = self.discriminate(real, fake)
-        d_loss = F.binary_cross_entropy_with_logits(d_real, torch.ones_like(d_real)) + \
-            F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+        d_loss = F.binary_cross_entropy_with_logits(
+            d_real, torch.ones_like(d_real)
+        ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
         if self.step >= self.after and d_loss.item() > self.skip_above:
             self.skipped.append(self.step + 1)
         else:
@@ -55,11 +57,20 @@ def main() -> None:
     a = p.parse_args()
     prof = cfg.profile("cpu")
     ds = AudioDataset(ensure_data(prof), prof.features, max_files=prof.max_files, progress=False)
-    run = NoJoltRun(prof, config_for("collapse", prof, seed=a.seed, steps=a.steps), ds.images, out=a.out,
-                    device=torch.device("cpu"), skip_above=a.skip_above, after=a.after)
+    run = NoJoltRun(
+        prof,
+        config_for("collapse", prof, seed=a.seed, steps=a.steps),
+        ds.images,
+        out=a.out,
+        device=torch.device("cpu"),
+        skip_above=a.skip_above,
+        after=a.after,
+    )
     history = run.train(progress=False)
-    print(f"seed {a.seed}: D skipped {len(run.skipped)} steps {run.skipped[:20]}; {reign(history)}; "
-          f"samples spread out at {spread_out_at(run.snapshots)}")
+    print(
+        f"seed {a.seed}: D skipped {len(run.skipped)} steps {run.skipped[:20]}; {reign(history)}; "
+        f"samples spread out at {spread_out_at(run.snapshots)}"
+    )
 
 
 if __name__ == "__main__":
