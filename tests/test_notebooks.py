@@ -1,4 +1,5 @@
 """The notebooks' sources (notebooks/src, jupytext percent format) and the committed notebooks agree."""
+
 import sys
 from pathlib import Path
 
@@ -8,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import sync_notebooks  # noqa: E402
 
-SOURCE = '''# %% [markdown]
+SOURCE = """# %% [markdown]
 # # A lesson
 # Some prose.
 
@@ -21,7 +22,7 @@ x
 
 # %%
 print(x)
-'''
+"""
 
 
 def test_every_notebook_agrees_with_its_source():
@@ -37,7 +38,7 @@ def test_prose_edits_keep_outputs_and_code_edits_drop_them(tmp_path):
     target = tmp_path / "notebooks" / "lesson.ipynb"
     nb = nbformat.read(target, as_version=4)
     assert [c.cell_type for c in nb.cells] == ["markdown", "code", "markdown", "code"]
-    nb.cells[3].outputs = [nbformat.v4.new_output("stream", name="stdout", text="2\n")]   # as if executed
+    nb.cells[3].outputs = [nbformat.v4.new_output("stream", name="stdout", text="2\n")]  # as if executed
     nbformat.write(nb, target)
 
     src.write_text(SOURCE.replace("More prose.", "Better prose."))
