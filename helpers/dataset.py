@@ -27,6 +27,7 @@ from .config import Features, relative, runs_dir
 from .progress import tqdm
 
 FSDD_NAME = re.compile(r"^(?P<digit>\d+)_(?P<speaker>[^_]+)_(?P<take>\d+)$")  # 7_jackson_32
+LEADING_DIGIT = re.compile(r"^(\d)(?:[_\-\s.]|$)")  # 7_jackson_32, "7_jane 3", "7-take2", "7": the digit 7
 CACHE_VERSION = 1
 CLIP_SIGMAS = 3.0
 FETCH_HINT = (
@@ -38,8 +39,11 @@ FETCH_HINT = (
 class AudioDataset(torch.utils.data.Dataset):
     """Every audio file under ``root`` as ``(x, label)``: x is ``[3, n_mels, frames]`` in [-1, 1].
 
-    Labels come from an FSDD-style name (``7_jackson_32.wav`` is class "7") or else from the file's class
-    sub-folder; files directly in ``root`` without a prefix are unlabeled (-1).  Files that cannot be decoded
+    Labels follow one rule per data set (``files.label_from`` says which each file got). In a digit-named set (at
+    least half the file names start with one digit and a separator: ``7_jackson_32.wav``, ``7_jane 3.wav``,
+    ``7-b.mp3``) that digit is the class, and files without one are unlabelled (-1) wherever they are; in
+    any other set the file's sub-folder is its class (``dog/bark1.wav`` is "dog"), and files directly in
+    ``root`` are unlabelled.  Files that cannot be decoded
     are skipped and listed in ``skipped`` as (path, reason); nothing under ``root`` is ever written.
     The 3 channels are identical copies of one image: the ResNet-9 of the earlier task was built for RGB input.
     """
@@ -133,21 +137,29 @@ def _scan(root: Path) -> list[Path]:
 
 
 def _describe(root: Path, paths: list[Path], durations, fills) -> pd.DataFrame:
-    """One row per file: relative path, class name, speaker, take, trimmed duration and window fill."""
+    """One row per file: relative path, class name and where it came from (``label_from``), speaker, take,
+    trimmed duration and window fill."""
+    rel = [p.relative_to(root) for p in paths]
+    names = [LEADING_DIGIT.match(p.stem) for p in paths]
+    by_name = sum(m is not None for m in names) * 2 >= len(paths)  # a digit-named set: names decide
     rows = []
-    for p in paths:
+    for r, p, digit in zip(rel, paths, names):
         m = FSDD_NAME.match(p.stem)
-        folder = p.parent.relative_to(root).parts
-        label = m["digit"] if m else (folder[-1] if folder else None)
+        folder = r.parts[:-1]
+        if by_name:
+            label, source = (digit[1], "name") if digit else (None, "none")
+        else:
+            label, source = (folder[-1], "folder") if folder else (None, "none")
         rows.append(
             dict(
-                path=p.relative_to(root).as_posix(),
+                path=r.as_posix(),
                 label_name=label,
+                label_from=source,
                 speaker=m["speaker"] if m else None,
                 take=int(m["take"]) if m else None,
             )
         )
-    table = pd.DataFrame(rows, columns=["path", "label_name", "speaker", "take"])
+    table = pd.DataFrame(rows, columns=["path", "label_name", "label_from", "speaker", "take"])
     table["take"] = table["take"].astype("Int64")
     table["duration"], table["fill"] = np.asarray(durations, float), np.asarray(fills, float)
     return table

@@ -190,3 +190,46 @@ def test_left_alignment_and_minmax_reproduce_the_original_pipeline(tmp_path):
     assert np.allclose(ds.images.numpy(), expected, atol=1e-5)
     assert (ds.images[:, :, -8:] == -1).all()  # left-aligned: the tail of every window is padding at -1
     assert audio.fit(np.ones(2, np.float32), 5, "left").tolist() == [1, 1, 0, 0, 0]
+
+
+def test_a_digit_named_set_is_labelled_by_names_and_stray_folders_stay_unlabelled(tmp_path):
+    """The layouts a person's own recordings come in: FSDD names, a leading digit with free text after it, a
+    sub-folder named after a speaker, and a folder of odds and ends. Ten classes, not eleven or twelve."""
+    root = tmp_path / "data"
+    write(root / "7_jackson_32.wav")
+    write(root / "jane" / "7_jane 3.wav", freq=330)
+    write(root / "jane" / "2-take two.wav", freq=340)
+    write(root / "0.wav", freq=350)
+    write(root / "misc" / "door slam.wav", freq=360)
+    write(root / "misc" / "hello.wav", freq=370)
+    ds = make(tmp_path)
+    labels = dict(zip(ds.files.path, [n if isinstance(n, str) else None for n in ds.files.label_name]))
+    assert labels == {
+        "0.wav": "0",
+        "7_jackson_32.wav": "7",
+        "jane/2-take two.wav": "2",
+        "jane/7_jane 3.wav": "7",
+        "misc/door slam.wav": None,
+        "misc/hello.wav": None,
+    }
+    assert ds.classes == ["0", "2", "7"]
+    assert ds.files.label_from.value_counts().to_dict() == {"name": 4, "none": 2}
+    assert ds.labels[ds.files.path.tolist().index("misc/hello.wav")] == -1
+
+
+def test_a_set_without_digit_names_is_labelled_by_folders(tmp_path):
+    root = tmp_path / "data"
+    write(root / "dog" / "bark1.wav")
+    write(root / "dog" / "2019 bark.wav", freq=320)  # a number, not a leading digit and a separator
+    write(root / "cat" / "1_meow.wav", freq=340)  # one digit-named file in a folder-labelled set
+    write(root / "cat" / "purr.wav", freq=360)
+    write(root / "loose.wav", freq=380)
+    ds = make(tmp_path)
+    assert dict(zip(ds.files.path, [n if isinstance(n, str) else None for n in ds.files.label_name])) == {
+        "cat/1_meow.wav": "cat",
+        "cat/purr.wav": "cat",
+        "dog/2019 bark.wav": "dog",
+        "dog/bark1.wav": "dog",
+        "loose.wav": None,
+    }
+    assert ds.files.label_from.value_counts().to_dict() == {"folder": 4, "none": 1}
