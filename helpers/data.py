@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import re
 import shutil
 import tarfile
@@ -111,17 +112,38 @@ def _digest(folder: Path) -> str:
     return h.hexdigest()
 
 
-def ensure_data(prof: Profile) -> Path:
-    """The folder a run reads, made usable: smoke runs get a tiny built-in set, an empty ``data/`` the full one."""
+def ensure_data(prof: Profile, source: str | Path | None = None) -> Path:
+    """The folder a run reads, made usable: smoke runs get a tiny built-in set; an empty ``data/`` gets FSDD
+    (from ``source``, ``$FSDD_SOURCE`` or the pinned release), or the built-in set when that fails."""
     root = data_dir(prof)
     if root.is_dir() and find_audio(root):
         return root
     if prof.name == "smoke":
         return fetch_digits(root, speakers=3, takes=2, progress=False)
     if root == REPO / "data":
-        print("data/ holds no audio: synthesizing the built-in spoken-digit set (see data/README.md for FSDD)")
-        fetch_digits(root / "spoken_digits")
+        fill(root, source or os.environ.get("FSDD_SOURCE"))
     return root
+
+
+def fill(root: Path, source: str | Path | None = None) -> Path:
+    """Put the real recordings into the empty folder ``root`` (``root/fsdd``), falling back to the built-in
+    stand-in (``root/spoken_digits``) only when they cannot be had, and saying why."""
+    try:
+        return fetch_fsdd(root / "fsdd", source)
+    except Exception as e:   # no network, a broken download, a copy that does not verify: all end here
+        print(f"could not fetch FSDD ({type(e).__name__}: {e}).\n{STAND_IN_NOTE}")
+        return fetch_digits(root / "spoken_digits")
+
+
+STAND_IN_NOTE = ("USING THE BUILT-IN STAND-IN: synthetic eSpeak NG digits, not the FSDD recordings the notebooks' "
+                 "prose was measured on, so your numbers will differ from it. For the real data: "
+                 "`python -m helpers.data fsdd` (or `make fsdd FSDD_SOURCE=path/to/a/copy`), then run again.")
+
+
+def is_stand_in(root: Path) -> bool:
+    """Whether every clip under ``root`` is the built-in synthetic set (``spoken_digits/``)."""
+    files = find_audio(root) if Path(root).is_dir() else []
+    return bool(files) and all("spoken_digits" in Path(f).relative_to(root).parts for f in files)
 
 
 def main(argv=None) -> None:

@@ -12,7 +12,7 @@ import torch
 
 from .audio import find_audio
 from .config import Profile, device, profile, relative
-from .data import ensure_data
+from .data import STAND_IN_NOTE, ensure_data, is_stand_in
 
 
 @dataclass
@@ -40,6 +40,8 @@ def start(seed: int = 0) -> Session:
         f"profile: {prof.name} | device: {dev} | data: {relative(root)} ({len(find_audio(root))} audio files)"
         f" | seed: {seed} | torch {torch.__version__}"
     )
+    if prof.name != "smoke" and is_stand_in(root):
+        print(STAND_IN_NOTE)
     return Session(prof, dev, root, seed)
 
 

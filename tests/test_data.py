@@ -111,16 +111,53 @@ def test_ensure_data_makes_the_smoke_set_once(tmp_path, monkeypatch):
     assert stamp == {p: p.stat().st_mtime_ns for p in find_audio(root)}
 
 
-def test_ensure_data_fills_an_empty_data_folder_with_the_built_in_set(tmp_path, monkeypatch):
+@pytest.fixture
+def empty_repo(tmp_path, monkeypatch):
+    """A repository whose data/ holds only its README, with a quick built-in set."""
     from helpers import config
-    from helpers.config import profile
 
     monkeypatch.setattr(config, "REPO", tmp_path)
     monkeypatch.setattr(data, "REPO", tmp_path)
     monkeypatch.delenv("AUDIOGAN_DATA", raising=False)
+    monkeypatch.delenv("FSDD_SOURCE", raising=False)
     real_fetch = data.fetch_digits
     monkeypatch.setattr(data, "fetch_digits", lambda out: real_fetch(out, speakers=2, takes=1, progress=False))
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "README.md").write_text("tracked")
+    return tmp_path
+
+
+def test_an_empty_data_folder_gets_fsdd_when_it_can_be_fetched(empty_repo, recordings, monkeypatch):
+    from helpers.config import profile
+
+    monkeypatch.setenv("FSDD_SOURCE", str(recordings))
+    real, pinned = data.fetch_fsdd, digest_of(recordings)  # these three files stand for the pinned release
+    monkeypatch.setattr(data, "fetch_fsdd", lambda out, source: real(out, source, digest=pinned, progress=False))
     root = data.ensure_data(profile("cpu"))
-    assert root == tmp_path / "data" and len(find_audio(root / "spoken_digits")) == 20
+    assert sorted(f.name for f in find_audio(root)) == NAMES and not data.is_stand_in(root)
+    assert not (root / "spoken_digits").exists()
+
+
+def test_an_empty_data_folder_falls_back_to_the_stand_in_and_says_so(empty_repo, monkeypatch, capsys):
+    from helpers.config import profile
+
+    def offline(out, source=None):
+        raise OSError("no network")
+
+    monkeypatch.setattr(data, "fetch_fsdd", offline)
+    root = data.ensure_data(profile("cpu"))
+    out = capsys.readouterr().out
+    assert "could not fetch FSDD (OSError: no network)" in out and "BUILT-IN STAND-IN" in out
+    assert len(find_audio(root / "spoken_digits")) == 20 and data.is_stand_in(root)
+
+
+def test_the_first_cell_says_when_the_data_is_the_stand_in(empty_repo, monkeypatch, capsys):
+    from helpers import notebook
+
+    monkeypatch.setenv("AUDIOGAN_PROFILE", "cpu")
+    data.fetch_digits(empty_repo / "data" / "spoken_digits")
+    notebook.start()
+    assert "BUILT-IN STAND-IN" in capsys.readouterr().out
+    (empty_repo / "data" / "spoken_digits").rename(empty_repo / "data" / "mine")  # the user's own clips now
+    notebook.start()
+    assert "STAND-IN" not in capsys.readouterr().out
