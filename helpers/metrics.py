@@ -144,6 +144,18 @@ def channel_gap(images: torch.Tensor) -> float:
     return float((x[:, 1:] - x[:, :1]).abs().mean()) if x.shape[1] > 1 else 0.0
 
 
+def channel_probe(real: torch.Tensor, fake: torch.Tensor) -> float:
+    """How well a tiny classifier that sees nothing but an image's channel differences tells ``fake`` from
+    ``real`` images [N, 3, H, W]: the two-sample test on |channel k - channel 0| pooled to 8 x 8 per channel.
+    0.5: the channels say nothing; 1.0: they give every fake away."""
+
+    def differences(x: torch.Tensor) -> np.ndarray:
+        gap = (x[:, 1:] - x[:, :1]).abs().float()
+        return nn.functional.adaptive_avg_pool2d(gap, 8).flatten(1).numpy()
+
+    return two_sample_test(differences(fake), differences(real))
+
+
 def nearest_distances(samples: torch.Tensor, train: torch.Tensor, batch: int = 500) -> np.ndarray:
     """Each sample's RMS pixel distance to its nearest training image: a memorisation check.
 

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import torch
 
 from helpers.metrics import frechet_distance, inception_score, judge
@@ -66,3 +67,14 @@ def test_near_copies_counts_samples_closer_to_training_than_any_new_take():
     samples = torch.cat([train[:3] + 0.001 * torch.randn(3, 8, 8), torch.rand(7, 8, 8)])
     report = near_copies(samples, train, heldout)
     assert report["near copies"] == 3 and report["of samples"] == 10
+
+
+def test_channel_gap_and_probe_see_only_disagreeing_channels():
+    from helpers.metrics import channel_gap, channel_probe
+
+    torch.manual_seed(0)
+    real = torch.rand(60, 1, 16, 16).expand(-1, 3, -1, -1)
+    free = torch.rand(60, 3, 16, 16)  # three channels made separately
+    copied = torch.rand(60, 1, 16, 16).expand(-1, 3, -1, -1)
+    assert channel_gap(real) == 0 and channel_gap(free) == pytest.approx(1 / 3, rel=0.05)
+    assert channel_probe(real, free) > 0.95 and channel_probe(real, copied) < 0.6
