@@ -24,6 +24,7 @@ from torch.nn.functional import cross_entropy
 from . import checkpoints
 from . import config as cfg
 from .augment import AdaptiveP, augment
+from .distributed import ONE, World, mean, synchronize_batchnorm, unwrap, wrap
 from .ema import HALFLIFE_IMAGES, Averaged, decay_for, standing_statistics
 from .metrics import channel_gap
 from .models import as_discriminator, generator_for, resnet9_config, resnet9_for
@@ -144,8 +145,9 @@ class GANRun:
         opt_g: torch.optim.Optimizer | None = None,
         opt_d: torch.optim.Optimizer | None = None,
         labels: torch.Tensor | None = None,
+        world: World = ONE,
     ):
-        self.prof, self.config, self.device = prof, config, device or cfg.device()
+        self.prof, self.config, self.device, self.world = prof, config, device or cfg.device(), world
         self.out = Path(out) if out else run_dir(prof, config.name, config.seed)
         self.labels = None
         if config.classes:  # a conditional run learns from the labelled clips only
@@ -156,10 +158,15 @@ class GANRun:
         if G is None or D is None:
             built = build_models(prof, config, classifier)
             G, D = G if G is not None else built[0], D if D is not None else built[1]
-        self.G, self.D = G.to(self.device), D.to(self.device)
-        self.opt_g = opt_g or adam(self.G, config.g_lr, config)
-        self.opt_d = opt_d or adam(self.D, config.d_lr, config)
-        self.G_ema = Averaged(self.G, decay_for(prof.batch_size, config.ema_images))
+        G, D = G.to(self.device), D.to(self.device)
+        self.G_ema = Averaged(G, decay_for(prof.batch_size, config.ema_images))  # plain BatchNorm: samples alone
+        if world.size > 1:  # every BatchNorm sees the global batch, as in one process
+            if opt_g or opt_d or config.r1_gamma:
+                raise ValueError("a run over several processes builds its own optimizers and has no R1 penalty")
+            G, D = synchronize_batchnorm(G), synchronize_batchnorm(D)
+        self.opt_g = opt_g or adam(G, config.g_lr, config)
+        self.opt_d = opt_d or adam(D, config.d_lr, config)
+        self.G, self.D = wrap(G, world), wrap(D, world)
         self.rng = torch.Generator().manual_seed(config.seed)  # batches and noise: one stream, saved
         self.fixed_noise = torch.randn(config.n_fixed, prof.latent_size, generator=self.rng)
         self.fixed_labels = torch.arange(config.n_fixed) % config.classes if config.classes else None
@@ -178,16 +185,11 @@ class GANRun:
         real = self.augment(real)  # the real batch as D sees it this step (also beside the fakes in a joint batch)
         d_loss, d_real, d_fake = self.d_step(real, fake.detach(), y_real)
         g_loss = self.g_step(fake, real, y_fake)
-        self.G_ema.update(self.G)
+        self.G_ema.update(unwrap(self.G))
         self.step += 1
-        row = {
-            "step": self.step,
-            "D_loss": d_loss.item(),
-            "G_loss": g_loss.item(),
-            "D(x)": torch.sigmoid(d_real).mean().item(),
-            "D(G(z))": torch.sigmoid(d_fake).mean().item(),
-            "seconds": time.perf_counter() - start,
-        }
+        numbers = torch.stack([d_loss, g_loss, torch.sigmoid(d_real).mean(), torch.sigmoid(d_fake).mean()])
+        numbers = mean(numbers.detach(), self.world).tolist()  # of the global batch, over every process
+        row = {"step": self.step, **dict(zip(COLUMNS[1:5], numbers)), "seconds": time.perf_counter() - start}
         self.check(row)
         self.history.append(row)
         return row
@@ -234,13 +236,13 @@ class GANRun:
         """A random batch of real images [B, 3, H, W] and of latent vectors [B, latent_size], both from the
         run's own random stream (saved with it, so a resumed run draws the same batches); for a conditional
         run also the real clips' labels and the digits G is asked for (else None, None)."""
-        b = self.prof.batch_size
-        idx = torch.randint(len(self.images), (b,), generator=self.rng).to(self.device)
-        z = torch.randn(b, self.prof.latent_size, generator=self.rng).to(self.device)
+        b, mine = self.prof.batch_size, self.world.shard(self.prof.batch_size)  # every process draws the whole
+        idx = torch.randint(len(self.images), (b,), generator=self.rng)[mine].to(self.device)  # batch, keeps its
+        z = torch.randn(b, self.prof.latent_size, generator=self.rng)[mine].to(self.device)  # own share
         real = self.images[idx].unsqueeze(1).expand(-1, self.prof.features.shape[0], -1, -1)
         if not self.config.classes:
             return real, z, None, None
-        asked = torch.randint(self.config.classes, (b,), generator=self.rng).to(self.device)
+        asked = torch.randint(self.config.classes, (b,), generator=self.rng)[mine].to(self.device)
         return real, z, self.labels[idx], asked
 
     def augment(self, x: torch.Tensor) -> torch.Tensor:
@@ -288,10 +290,13 @@ class GANRun:
     def train(self, steps: int | None = None, on_log=None, progress: bool = True) -> pd.DataFrame:
         """Train up to ``steps`` in total (default: the config's), checkpointing and logging on the way."""
         total = steps or self.config.steps
+        progress = progress and self.world.main
         with tqdm(total=total, initial=self.step, desc=self.config.name, unit="step", disable=not progress) as bar:
             while self.step < total:
                 row = self.train_step()
                 bar.update()
+                if not self.world.main:  # one process writes: histories, snapshots and checkpoints
+                    continue
                 if self.step % self.prof.log_every == 0 or self.step == total:
                     self.snapshot()
                     bar.set_postfix(D_loss=f"{row['D_loss']:.3f}", G_loss=f"{row['G_loss']:.3f}")
@@ -309,9 +314,10 @@ class GANRun:
         z, y = z.to(self.device), (None if y is None else y.to(self.device))
         if average:
             return self.averaged()(z, y).cpu()
-        self.G.eval()
-        x = self.G(z, y).cpu()
-        self.G.train()
+        G = unwrap(self.G)
+        G.eval()
+        x = G(z, y).cpu()
+        G.train()
         return x
 
     def averaged(self) -> nn.Module:
@@ -340,9 +346,9 @@ class GANRun:
         """Everything a resume needs, as plain tensors and numbers (``weights_only`` loading accepts them)."""
         self.averaged()  # saved with its own BatchNorm statistics, ready to sample
         return {
-            "G": self.G.state_dict(),
+            "G": unwrap(self.G).state_dict(),
             "G_ema": self.G_ema.module.state_dict(),
-            "D": self.D.state_dict(),
+            "D": unwrap(self.D).state_dict(),
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
             "rng": self.rng.get_state(),
@@ -375,9 +381,9 @@ class GANRun:
                 raise ValueError(f"it was made with another configuration, {state['config']}")
             if model_fields(state["profile"]) != model_fields(dataclasses.asdict(self.prof)):
                 raise ValueError(f"it was made with another profile, {state['profile']}")
-            self.G.load_state_dict(state["G"])
+            unwrap(self.G).load_state_dict(state["G"])
             self.G_ema.module.load_state_dict(state.get("G_ema", state["G"]))  # older runs: start from G
-            self.D.load_state_dict(state["D"])
+            unwrap(self.D).load_state_dict(state["D"])
             self.opt_g.load_state_dict(state["opt_g"])
             self.opt_d.load_state_dict(state["opt_d"])
         except Exception as e:

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from . import config as cfg
+from . import distributed
 from .analysis import last_fifth
 from .checkpoints import CheckpointError
 from .engine import CONFIGS, GANConfig, GANRun, config_for, run_dir
@@ -140,11 +141,18 @@ def train(parser: argparse.ArgumentParser, args) -> None:
     out = args.out or default_out(prof, config, args.set)
     if (out / "checkpoint.pt").exists() and not args.resume:
         parser.error(f"{cfg.relative(out / 'checkpoint.pt')} exists: pass --resume to continue it, or another --out")
-    ds = AudioDataset(ensure_data(prof), prof.features, max_files=prof.max_files)
-    run = GANRun(prof, config, ds.images, out, labels=ds.labels)
+    world = distributed.setup()  # one process, or one of torchrun's
+    say = print if world.main else (lambda *a, **k: None)
+    ds = first_on_main(
+        world, lambda: AudioDataset(ensure_data(prof), prof.features, max_files=prof.max_files, progress=world.main)
+    )
+    run = GANRun(prof, config, ds.images, out, labels=ds.labels, world=world, device=distributed.device_for(world))
     if args.resume and run.load():
-        print(f"resuming {cfg.relative(run.out)} at step {run.step}")
-    judge = curve_judge(prof, ds, args.curve) if args.curve else None
+        say(
+            f"resuming {cfg.relative(run.out)} at step {run.step}"
+            + (f" on {world.size} processes" if world.size > 1 else "")
+        )
+    judge = curve_judge(prof, ds, args.curve) if args.curve and world.main else None
 
     def on_log(r: GANRun) -> None:
         print(log_line(r.history[-1]), flush=True)
@@ -152,7 +160,16 @@ def train(parser: argparse.ArgumentParser, args) -> None:
             judge(r)
 
     history = run.train(on_log=on_log)
-    print("last 20%:", {k: round(v, 4) for k, v in last_fifth(history).items()}, "| saved", cfg.relative(run.out))
+    say("last 20%:", {k: round(v, 4) for k, v in last_fifth(history).items()}, "| saved", cfg.relative(run.out))
+    distributed.finish(world)
+
+
+def first_on_main(world, make):
+    """``make()`` on rank 0 first (it fills the feature cache), then on the others (they read it)."""
+    if world.main:
+        made = make()
+    distributed.barrier(world)
+    return made if world.main else make()
 
 
 def curve_judge(prof: cfg.Profile, ds, every: int):
