@@ -130,14 +130,16 @@ def fill(root: Path, source: str | Path | None = None) -> Path:
     stand-in (``root/spoken_digits``) only when they cannot be had, and saying why."""
     try:
         return fetch_fsdd(root / "fsdd", source)
-    except Exception as e:   # no network, a broken download, a copy that does not verify: all end here
+    except Exception as e:  # no network, a broken download, a copy that does not verify: all end here
         print(f"could not fetch FSDD ({type(e).__name__}: {e}).\n{STAND_IN_NOTE}")
         return fetch_digits(root / "spoken_digits")
 
 
-STAND_IN_NOTE = ("USING THE BUILT-IN STAND-IN: synthetic eSpeak NG digits, not the FSDD recordings the notebooks' "
-                 "prose was measured on, so your numbers will differ from it. For the real data: "
-                 "`python -m helpers.data fsdd` (or `make fsdd FSDD_SOURCE=path/to/a/copy`), then run again.")
+STAND_IN_NOTE = (
+    "USING THE BUILT-IN STAND-IN: synthetic eSpeak NG digits, not the FSDD recordings the notebooks' "
+    "prose was measured on, so your numbers will differ from it. For the real data: "
+    "`python -m helpers.data fsdd` (or `make fsdd FSDD_SOURCE=path/to/a/copy`), then run again."
+)
 
 
 def is_stand_in(root: Path) -> bool:
