@@ -6,6 +6,7 @@ images, the judge's scores (``helpers.metrics``).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import shutil
 from pathlib import Path
@@ -16,7 +17,7 @@ from torch import nn
 
 from . import config as cfg
 from . import trained
-from .analysis import EARLY, REIGN, SPREAD, balance, quick_win, reign, spread_out_at
+from .analysis import EARLY, REIGN, SPREAD, balance, quick_win, reign, sample_spread, spread_out_at
 from .engine import GANRun, config_for, longer_dir, resume_or_start, run_dir
 
 LEARNED = 9  # a Generator "learned" when the judge spreads its samples over at least 9 of the 10 digits
@@ -46,6 +47,8 @@ def report(run, classifier: nn.Module | None = None, reference: torch.Tensor | N
     history = run.frame()
     early = quick_win(history, run.snapshots) if run.step >= EARLY[1] else {}
     row = {"steps": run.step, **early, **balance(history), **reign(history), SPREAD: spread_out_at(run.snapshots)}
+    if "seconds" in history:
+        row["minutes"] = history.seconds.sum() / 60  # of training, as recorded step by step
     if classifier is not None:
         from .metrics import brief, judge_run
 
@@ -122,3 +125,194 @@ def summarize_folder(root: Path) -> pd.DataFrame:
         }
         rows.append(row | report(run))
     return step_columns(pd.DataFrame(rows))
+
+
+# --- studies the notebooks show, made from runs/ or read from the committed results/ ------------------------
+
+SEEDS = (0, 1, 2)  # the notebooks' seeds
+STORY = ("collapse", "stable")
+
+
+def shown(study: str, prof: cfg.Profile, make, present) -> dict:
+    """A study's tables for a notebook: made from ``runs/`` when its runs are there (``present()``), read from
+    the committed ``results/`` when they are not, and made (training what is missing) when neither is."""
+    from . import results
+
+    if prof.name != "smoke" and not present() and results.committed(study, prof.name):
+        print(results.describe(study, prof.name))
+        return results.read(study, prof.name)
+    return make()
+
+
+def trained_all(folders) -> bool:
+    """Whether every run folder holds a finished run (its ``history.csv`` reaches its config's steps)."""
+    for out in folders:
+        try:
+            run = trained.load(out)
+        except Exception:
+            return False
+        if run.step < run.config.steps:
+            return False
+    return True
+
+
+def story(prof: cfg.Profile, images: torch.Tensor, classifier=None, reference=None, seeds=SEEDS, device=None) -> dict:
+    """The story's runs, both configurations for each seed (trained once, then loaded): a ``report`` row per
+    run, and per step their histories and the spread and channel gap of their fixed-z samples."""
+    rows, histories, spreads = [], [], []
+    for name in STORY:
+        for seed in seeds:
+            run = resume_or_start(prof, config_for(name, prof, seed=seed), images, device=device)
+            run.train(progress=False)
+            key = {"config": name, "seed": seed}
+            rows.append({**key, **report(run, classifier, reference)})
+            histories.append(run.frame().drop(columns="seconds").assign(**key))
+            spreads.append(sample_table(run).assign(**key))
+    return {"runs": step_columns(pd.DataFrame(rows)), "histories": pd.concat(histories), "spreads": pd.concat(spreads)}
+
+
+def sample_table(run) -> pd.DataFrame:
+    """Per kept step: the spread of the fixed-z samples and the gap between their channels."""
+    spread = sample_spread(run.snapshots)
+    return pd.DataFrame(
+        {
+            "step": spread.index,
+            "spread": spread.values,
+            "channel gap": [run.channel_gaps.get(s, float("nan")) for s in spread.index],
+        }
+    )
+
+
+def story_present(prof: cfg.Profile, seeds=SEEDS) -> bool:
+    return trained_all(run_dir(prof, name, seed) for name in STORY for seed in seeds)
+
+
+@contextlib.contextmanager
+def threads(n: int | None):
+    """torch's CPU threads set to ``n`` for the runs inside (None: as they are); the arithmetic, and so a GAN's
+    fate, depends on it (docs/experiments.md)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n or before)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def variants(
+    prof: cfg.Profile,
+    images: torch.Tensor,
+    specs: list[dict],
+    root: Path,
+    n_threads: int | None = None,
+    classifier=None,
+    reference=None,
+) -> pd.DataFrame:
+    """Train (or load) one run per spec, ``{"config", "seed", "steps", **changes}`` with changes to the profile or
+    the run, in ``root/<config>_s<seed>``, with ``n_threads`` CPU threads; a ``report`` row each."""
+    from .train import parse_overrides
+
+    rows = []
+    for spec in specs:
+        spec = dict(spec)
+        name, seed, steps = spec.pop("config"), spec.pop("seed"), spec.pop("steps")
+        prof_changes, run_changes = parse_overrides([f"{k}={v}" for k, v in spec.items()])
+        p = dataclasses.replace(prof, **prof_changes)
+        run = resume_or_start(
+            p, config_for(name, p, seed=seed, steps=steps, **run_changes), images, out=Path(root) / f"{name}_s{seed}"
+        )
+        with threads(n_threads):
+            run.train(progress=False)
+        rows.append({"config": name, "seed": seed, **spec, **report(run, classifier, reference)})
+    return step_columns(pd.DataFrame(rows))
+
+
+def one_thread(prof, images, classifier=None, reference=None, seeds=SEEDS) -> dict:
+    """The story's runs again with one CPU thread instead of this machine's default: act one's window for the
+    equal-LR runs (300 steps), the whole nerfed runs."""
+    specs = [{"config": "collapse", "seed": s, "steps": 300} for s in seeds] + [
+        {"config": "stable", "seed": s, "steps": prof.gan_steps} for s in seeds
+    ]
+    return {"runs": variants(prof, images, specs, cfg.runs_dir() / f"one_thread_{prof.name}", 1, classifier, reference)}
+
+
+def channel_tell(prof, images, classifier=None, reference=None, seeds=SEEDS) -> dict:
+    """A Generator that makes one channel and copies it (no tell) in both fights, one CPU thread as in
+    ``one_thread``; and how well a classifier that sees only channel differences tells the default Generator's
+    fakes from real clips at steps 0, 50 and 300 of the equal-LR runs."""
+    specs = [{"config": "collapse", "seed": s, "steps": 300, "g_repeat_channels": True} for s in seeds] + [
+        {"config": "stable", "seed": s, "steps": prof.gan_steps, "g_repeat_channels": True} for s in seeds
+    ]
+    runs = variants(prof, images, specs, cfg.runs_dir() / f"channel_tell_{prof.name}", 1, classifier, reference)
+    return {"runs": runs, "probe": channel_probes(prof, images, reference, seeds)}
+
+
+def channel_probes(prof, images, reference, seeds=SEEDS, steps=(0, 50, 300), n: int = 256) -> pd.DataFrame:
+    """The equal-LR run of each seed replayed to each of ``steps``: its live G's channel gap, pixel spreads and
+    ``metrics.channel_probe`` accuracy on ``n`` fakes against the real ``reference`` clips."""
+    import tempfile
+
+    from .metrics import channel_gap, channel_probe
+
+    real = reference.unsqueeze(1).expand(-1, 3, -1, -1)
+    z = torch.randn(n, prof.latent_size, generator=torch.Generator().manual_seed(123))
+    rows = []
+    for seed in seeds:
+        with tempfile.TemporaryDirectory() as out:  # a replay: its checkpoints are thrown away
+            run = GANRun(prof, config_for("collapse", prof, seed=seed), images, out=Path(out))
+            for step in steps:
+                while run.step < step:
+                    run.train_step()
+                fake = run.sample(z, average=False)
+                rows.append(
+                    {
+                        "seed": seed,
+                        "step": step,
+                        "channel gap": channel_gap(fake),
+                        "pixel std": float(fake.std()),
+                        "std across samples": float(fake[:, 0].reshape(n, -1).std(0).mean()),
+                        "probe accuracy": channel_probe(real, fake),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+STUDIES = {"story": (story, story_present), "one_thread": (one_thread, None), "channel_tell": (channel_tell, None)}
+
+
+def main(argv=None) -> None:
+    """python -m helpers.studies make [STUDY ...] [--profile P]: train what is missing, rewrite results/."""
+    import argparse
+    import sys
+
+    from . import results
+    from .classifier import classifier_for
+    from .data import ensure_data
+    from .dataset import AudioDataset
+
+    parser = argparse.ArgumentParser(prog="python -m helpers.studies", description=main.__doc__)
+    parser.add_argument("action", choices=["make"])
+    parser.add_argument("studies", nargs="*", choices=[[], *STUDIES], default=list(STUDIES))
+    parser.add_argument("--profile", choices=list(cfg.PROFILES), default="cpu")
+    args = parser.parse_args(argv)
+    prof = cfg.profile(args.profile)
+    ds = AudioDataset(ensure_data(prof), prof.features, max_files=prof.max_files)
+    _, test = ds.split()
+    judge = classifier_for(prof, ds, device="cpu")
+    for name in args.studies or list(STUDIES):
+        make, _ = STUDIES[name]
+        tables = make(prof, ds.images, judge, ds.images[test])
+        minutes = tables["runs"]["minutes"].sum() if "minutes" in tables.get("runs", {}) else None
+        out = results.write(
+            name,
+            prof.name,
+            tables,
+            command=f"python -m helpers.studies make {name} --profile {prof.name}",
+            seconds=None if minutes is None else minutes * 60,
+            threads=torch.get_num_threads(),
+        )
+        print(f"{name}: wrote {cfg.relative(out)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
