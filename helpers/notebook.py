@@ -62,3 +62,13 @@ def live_log(title: str = "", bands: dict | None = None):
         plt.close(fig)
 
     return on_log
+
+
+def show_source(function):
+    """The source of a function of the package, shown as code in the notebook: the cell and the package agree
+    because the package is what runs."""
+    import inspect
+
+    from IPython.display import Code
+
+    return Code(inspect.getsource(function), language="python")

@@ -183,3 +183,23 @@ def reign_curves(histories: dict, line: float = 0.05, span: int = 100, title: st
     axes[-1, 0].set(xlabel="step (iteration)")
     fig.tight_layout()
     return fig
+
+
+def channel_curves(tables: dict, title: str = ""):
+    """The fixed-z samples over training, one line per run: how far their three channels differ (left; real
+    clips: exactly 0) and how different the samples are from each other (right; the spread line marks nearly
+    one image). ``tables``: label -> a frame with step, channel gap and spread (``studies.sample_table``)."""
+    from .analysis import SPREAD_LINE
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.4), sharex=True)
+    for label, t in tables.items():
+        left.plot(t.step, t["channel gap"], label=label)
+        right.plot(t.step, t.spread, label=label)
+    left.axhline(0, color="grey", lw=1)
+    left.set(xlabel="step (iteration)", ylabel="mean |channel k - channel 0|", title="the tell: channels disagree")
+    right.axhline(SPREAD_LINE, color="grey", ls="--", lw=1)
+    right.set(xlabel="step (iteration)", ylabel="pixel std across fixed-z samples", title="one image, or many")
+    right.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -20,15 +20,22 @@ def slerp(z0: torch.Tensor, z1: torch.Tensor, t: float) -> torch.Tensor:
     return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
 
 
-def path(run, z0: torch.Tensor, z1: torch.Tensor, n: int = 8) -> torch.Tensor:
-    """G's images [n, H, W] at n evenly spaced points from z0 to z1."""
+def path(run, z0: torch.Tensor, z1: torch.Tensor, n: int = 8, digit: int | None = None) -> torch.Tensor:
+    """G's images [n, H, W] at n evenly spaced points from z0 to z1 (a conditional G: all of ``digit``)."""
     zs = torch.stack([slerp(z0, z1, t) for t in np.linspace(0, 1, n)])
-    return run.sample(zs)[:, 0]
+    return run.sample(zs, asked(run, digit, n))[:, 0]
 
 
-def static_strip(run, denormalize, f: Features, z0, z1, n: int = 8, title: str = ""):
+def asked(run, digit: int | None, n: int = 1) -> torch.Tensor | None:
+    """The classes to ask a conditional Generator for (``digit``, n times); None for an unconditional one."""
+    if not getattr(run.config, "classes", 0):
+        return None
+    return torch.full((n,), 0 if digit is None else int(digit))
+
+
+def static_strip(run, denormalize, f: Features, z0, z1, n: int = 8, title: str = "", digit: int | None = None):
     """The same walk as a figure: what readers see where widgets do not render."""
-    dbs = denormalize(path(run, z0, z1, n))
+    dbs = denormalize(path(run, z0, z1, n, digit))
     return plots.spectrogram_grid(
         dbs,
         f,
@@ -41,18 +48,23 @@ def static_strip(run, denormalize, f: Features, z0, z1, n: int = 8, title: str =
     )
 
 
-def explorer(run, denormalize, f: Features, z0, z1):
-    """A slider from z0 (t = 0) to z1 (t = 1): the spectrogram and a player for each point."""
+def explorer(run, denormalize, f: Features, z0, z1, digit: int = 7):
+    """A slider from z0 (t = 0) to z1 (t = 1): the spectrogram and a player for each point; for a conditional
+    Generator also a digit picker, to ask for any digit at the same point of the latent space."""
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
-    def show(t: float = 0.0):
-        db = denormalize(run.sample(slerp(z0, z1, t)[None])[0, 0])
+    def show(t: float = 0.0, digit: int | None = None):
+        db = denormalize(run.sample(slerp(z0, z1, t)[None], asked(run, digit))[0, 0])
         fig, ax = plt.subplots(figsize=(3.5, 2.6))
-        plots.specshow(ax, db, f, f"G(slerp(z0, z1, {t:.2f}))", vmin=-80, vmax=0)
+        said = "" if digit is None else f", digit {digit}"
+        plots.specshow(ax, db, f, f"G(slerp(z0, z1, {t:.2f}){said})", vmin=-80, vmax=0)
         plt.show()
         display(Audio(to_audio(db, f), rate=f.sample_rate))
 
-    return widgets.interactive(
-        show, t=widgets.FloatSlider(0.0, min=0.0, max=1.0, step=0.05, description="t", continuous_update=False)
-    )
+    controls = {"t": widgets.FloatSlider(0.0, min=0.0, max=1.0, step=0.05, description="t", continuous_update=False)}
+    if getattr(run.config, "classes", 0):
+        controls["digit"] = widgets.Dropdown(options=list(range(run.config.classes)), value=digit, description="digit")
+    else:
+        controls["digit"] = widgets.fixed(None)
+    return widgets.interactive(show, **controls)
