@@ -36,14 +36,30 @@ def load_run(checkpoint: Path, data: Path | None = None) -> tuple[trained.Traine
 
 
 def write_samples(
-    checkpoint: Path, n: int, out: Path, seed: int = 0, n_iter: int = N_ITER, data: Path | None = None
+    checkpoint: Path,
+    n: int,
+    out: Path,
+    seed: int = 0,
+    n_iter: int = N_ITER,
+    data: Path | None = None,
+    digit: int | None = None,
 ) -> list[Path]:
     """``n`` generated clips as 16-bit WAVs ``out/sample_000.wav`` ..., each ``window`` samples long, and their
-    dB images (G's output, denormalized) as float32 ``out/spectrograms.npy`` [n, n_mels, frames]."""
+    dB images (G's output, denormalized) as float32 ``out/spectrograms.npy`` [n, n_mels, frames].
+
+    A conditional Generator makes ``digit`` (default: every digit in turn); an unconditional one cannot be
+    asked for one."""
     run, ds = load_run(checkpoint, data)
-    f = run.prof.features
+    f, classes = run.prof.features, run.config.classes
+    if digit is not None and not 0 <= digit < max(classes, 1):
+        raise ValueError(
+            f"{checkpoint} holds an unconditional Generator: it cannot be asked for a digit"
+            if not classes
+            else f"--digit must be one of 0-{classes - 1}, not {digit}"
+        )
     z = torch.randn(n, run.prof.latent_size, generator=torch.Generator().manual_seed(seed))
-    db = ds.denormalize(run.sample(z)).astype(np.float32)
+    asked = None if not classes else torch.full((n,), digit) if digit is not None else torch.arange(n) % classes
+    db = ds.denormalize(run.sample(z, asked)).astype(np.float32)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / f"sample_{i:03d}.wav" for i in range(n)]
@@ -60,6 +76,7 @@ def main(argv=None) -> None:
     parser.add_argument("--out", type=Path, required=True, help="folder for the WAVs and spectrograms.npy")
     parser.add_argument("--seed", type=int, default=0, help="for the latent vectors and Griffin-Lim's phases")
     parser.add_argument("--n-iter", type=int, default=N_ITER, help="Griffin-Lim iterations")
+    parser.add_argument("--digit", type=int, help="the digit a conditional Generator says (default: each in turn)")
     parser.add_argument(
         "--data",
         type=Path,
@@ -70,8 +87,8 @@ def main(argv=None) -> None:
     if args.n < 1:
         parser.error("--n must be at least 1")
     try:
-        paths = write_samples(args.checkpoint, args.n, args.out, args.seed, args.n_iter, args.data)
-    except CheckpointError as e:
+        paths = write_samples(args.checkpoint, args.n, args.out, args.seed, args.n_iter, args.data, args.digit)
+    except (CheckpointError, ValueError) as e:
         sys.exit(f"error: {e}")
     info, shape = soundfile.info(paths[0]), np.load(args.out / "spectrograms.npy", mmap_mode="r").shape
     print(

@@ -99,3 +99,45 @@ def test_cli_explains_a_missing_checkpoint(tmp_path):
         main(["--checkpoint", str(missing), "--n", "1", "--out", str(tmp_path / "out")])
     message = str(stop.value.code)  # sys.exit(text) prints it to stderr and exits with status 1
     assert str(missing) in message and "python -m helpers.train --config stable" in message
+
+
+@pytest.fixture(scope="module")
+def conditional_dir(data, tmp_path_factory):
+    ds = AudioDataset(data, F, cache_dir=tmp_path_factory.mktemp("cache"), progress=False)
+    out = tmp_path_factory.mktemp("runs") / "cond"
+    config = config_for("stable", PROF, steps=2, classes=3)
+    GANRun(PROF, config, ds.images, out=out, device=torch.device("cpu"), labels=ds.labels).train(progress=False)
+    return out
+
+
+def test_digit_asks_a_conditional_generator_for_that_digit(conditional_dir, data, tmp_path):
+    def spectrograms(out, **kw):
+        write_samples(conditional_dir, 2, tmp_path / out, n_iter=2, data=data, **kw)
+        return np.load(tmp_path / out / "spectrograms.npy")
+
+    twos, again, zeros = spectrograms("a", digit=2), spectrograms("b", digit=2), spectrograms("c", digit=0)
+    assert np.array_equal(twos, again) and not np.array_equal(twos, zeros)
+    with pytest.raises(ValueError, match="one of 0-2"):
+        write_samples(conditional_dir, 1, tmp_path / "d", data=data, digit=7)
+
+
+def test_cli_digit_writes_that_digit_and_refuses_an_unconditional_generator(conditional_dir, run_dir, data, tmp_path):
+    cmd = [sys.executable, "-m", "helpers.sample", "--n", "2", "--n-iter", "2", "--data", str(data), "--digit", "1"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        cmd + ["--checkpoint", str(conditional_dir), "--out", str(tmp_path / "ones")],
+        capture_output=True,
+        text=True,
+        cwd=cfg.REPO,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "ones" / "sample_001.wav").is_file()
+    refused = subprocess.run(
+        cmd + ["--checkpoint", str(run_dir), "--out", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+        cwd=cfg.REPO,
+        env=env,
+    )
+    assert refused.returncode == 1 and "unconditional" in refused.stderr and "Traceback" not in refused.stderr
