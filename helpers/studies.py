@@ -20,6 +20,7 @@ from . import trained
 from .analysis import EARLY, REIGN, SPREAD, balance, quick_win, reign, sample_spread, spread_out_at
 from .engine import GANRun, config_for, longer_dir, resume_or_start, run_dir
 
+QUICK_WIN_COLUMNS = ("early D_loss", "early G_loss", "spread at 300", "D won at once")  # None: too short
 LEARNED = 9  # a Generator "learned" when the judge spreads its samples over at least 9 of the 10 digits
 
 
@@ -45,7 +46,7 @@ def report(run, classifier: nn.Module | None = None, reference: torch.Tensor | N
     """One run (in training or ``trained``) in one row: both acts' tests, D's reign, when its samples spread
     out, and, given the digit classifier and real ``reference`` images, what the judge makes of 1,000 samples."""
     history = run.frame()
-    early = quick_win(history, run.snapshots) if run.step >= EARLY[1] else {}
+    early = quick_win(history, run.snapshots) if run.step >= EARLY[1] else dict.fromkeys(QUICK_WIN_COLUMNS)
     row = {"steps": run.step, **early, **balance(history), **reign(history), SPREAD: spread_out_at(run.snapshots)}
     if "seconds" in history:
         row["minutes"] = history.seconds.sum() / 60  # of training, as recorded step by step
@@ -97,7 +98,7 @@ def seed_counts(study: pd.DataFrame) -> pd.DataFrame:
     counts = pd.DataFrame({"of seeds": g.size()})
     for column in ("D won at once", "balanced", "D won", "learned"):
         if column in study:
-            counts[column] = g[column].sum().astype(int)
+            counts[column] = study[column].astype("boolean").fillna(False).groupby(study.config).sum().astype(int)
     if REIGN[1] in study:
         counts["G came back"] = g[REIGN[1]].count()
     if "IS" in study:
@@ -230,7 +231,8 @@ def variants(
 def one_thread(prof, images, classifier=None, reference=None, seeds=SEEDS) -> dict:
     """The story's runs again with one CPU thread instead of this machine's default: act one's window for the
     equal-LR runs (300 steps), the whole nerfed runs."""
-    specs = [{"config": "collapse", "seed": s, "steps": 300} for s in seeds] + [
+    early = min(EARLY[1], prof.gan_steps)  # act one's window (a smoke run is shorter)
+    specs = [{"config": "collapse", "seed": s, "steps": early} for s in seeds] + [
         {"config": "stable", "seed": s, "steps": prof.gan_steps} for s in seeds
     ]
     return {"runs": variants(prof, images, specs, cfg.runs_dir() / f"one_thread_{prof.name}", 1, classifier, reference)}
@@ -240,7 +242,8 @@ def channel_tell(prof, images, classifier=None, reference=None, seeds=SEEDS) -> 
     """A Generator that makes one channel and copies it (no tell) in both fights, one CPU thread as in
     ``one_thread``; and how well a classifier that sees only channel differences tells the default Generator's
     fakes from real clips at steps 0, 50 and 300 of the equal-LR runs."""
-    specs = [{"config": "collapse", "seed": s, "steps": 300, "g_repeat_channels": True} for s in seeds] + [
+    early = min(EARLY[1], prof.gan_steps)
+    specs = [{"config": "collapse", "seed": s, "steps": early, "g_repeat_channels": True} for s in seeds] + [
         {"config": "stable", "seed": s, "steps": prof.gan_steps, "g_repeat_channels": True} for s in seeds
     ]
     runs = variants(prof, images, specs, cfg.runs_dir() / f"channel_tell_{prof.name}", 1, classifier, reference)
@@ -255,6 +258,7 @@ def channel_probes(prof, images, reference, seeds=SEEDS, steps=(0, 50, 300), n: 
     from .metrics import channel_gap, channel_probe
 
     real = reference.unsqueeze(1).expand(-1, 3, -1, -1)
+    steps = sorted({min(step, prof.gan_steps) for step in steps})
     z = torch.randn(n, prof.latent_size, generator=torch.Generator().manual_seed(123))
     rows = []
     for seed in seeds:
@@ -277,7 +281,13 @@ def channel_probes(prof, images, reference, seeds=SEEDS, steps=(0, 50, 300), n: 
     return pd.DataFrame(rows)
 
 
-STUDIES = {"story": (story, story_present), "one_thread": (one_thread, None), "channel_tell": (channel_tell, None)}
+def sweep_study(prof, images, classifier=None, reference=None) -> dict:
+    from . import sweep
+
+    return sweep.study(prof, images, classifier, reference)
+
+
+STUDIES = {"story": story, "one_thread": one_thread, "channel_tell": channel_tell, "sweep": sweep_study}
 
 
 def main(argv=None) -> None:
@@ -292,15 +302,18 @@ def main(argv=None) -> None:
 
     parser = argparse.ArgumentParser(prog="python -m helpers.studies", description=main.__doc__)
     parser.add_argument("action", choices=["make"])
-    parser.add_argument("studies", nargs="*", choices=[[], *STUDIES], default=list(STUDIES))
+    parser.add_argument("studies", nargs="*", metavar="STUDY", help=f"default: all of {', '.join(STUDIES)}")
     parser.add_argument("--profile", choices=list(cfg.PROFILES), default="cpu")
     args = parser.parse_args(argv)
+    unknown = [n for n in args.studies if n not in STUDIES]
+    if unknown:
+        parser.error(f"unknown studies {unknown}: choose from {', '.join(STUDIES)}")
     prof = cfg.profile(args.profile)
     ds = AudioDataset(ensure_data(prof), prof.features, max_files=prof.max_files)
     _, test = ds.split()
     judge = classifier_for(prof, ds, device="cpu")
     for name in args.studies or list(STUDIES):
-        make, _ = STUDIES[name]
+        make = STUDIES[name]
         tables = make(prof, ds.images, judge, ds.images[test])
         minutes = tables["runs"]["minutes"].sum() if "minutes" in tables.get("runs", {}) else None
         out = results.write(

@@ -322,6 +322,38 @@ def by_point(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def study(
+    prof: cfg.Profile,
+    images: torch.Tensor,
+    classifier=None,
+    reference=None,
+    seeds=(0, 1, 2),
+    k: int = 2,
+    workers: int = 2,
+) -> dict:
+    """Notebook 07's study: every point for ``prof.sweep_steps`` steps, then the ``k`` best and the two anchors
+    at the full ``gan_steps``; one row per run of each (``collect``), with the training time they took."""
+    points, root = points_for(prof, seeds), cfg.runs_dir() / f"sweep_{prof.name}"
+    sweep(points, prof, prof.sweep_steps, images, root, workers=workers)
+    table = collect(points, root, classifier, reference)
+    chosen = longer_check(table, points, prof, images, root, k, workers)
+    long_root = root.with_name(f"{root.name}_long")
+    times = pd.DataFrame([{"part": "sweep", **wall_time(root)}, {"part": "longer check", **wall_time(long_root)}])
+    return {"points": table, "long": collect(chosen, long_root, classifier, reference), "times": times.astype(str)}
+
+
+def present(prof: cfg.Profile, seeds=(0, 1, 2)) -> bool:
+    """Whether ``runs/`` holds the whole sweep (its longer check included)."""
+    root = cfg.runs_dir() / f"sweep_{prof.name}"
+    long_root = root.with_name(f"{root.name}_long")
+    points = points_for(prof, seeds)
+    return (
+        all(finished(root / p.name, prof.sweep_steps) for p in points)
+        and long_root.is_dir()
+        and all(finished(d, prof.gan_steps) for d in long_root.iterdir() if d.is_dir())
+    )
+
+
 def main(argv=None) -> None:
     from .data import ensure_data
     from .dataset import AudioDataset
