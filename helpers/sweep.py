@@ -365,6 +365,13 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, default=2, help="runs trained side by side")
     parser.add_argument("--only", choices=["ratio", "stabilizer"], help="one half of the sweep")
     parser.add_argument("--out", type=Path, help="default: runs/sweep_<profile>")
+    parser.add_argument("--list", action="store_true", help="print the points' names and exit")
+    parser.add_argument(
+        "--points",
+        nargs="+",
+        metavar="NAME",
+        help="train only these points, then stop (one machine's share; see README)",
+    )
     parser.add_argument(
         "--confirm",
         type=int,
@@ -382,14 +389,24 @@ def main(argv=None) -> None:
     )
     if prof.name == "smoke" and not args.only:
         points = points_for(prof, args.seeds)
+    if args.list:
+        print("\n".join(p.name for p in points))
+        return
+    if args.points:
+        unknown = set(args.points) - {p.name for p in points}
+        if unknown:
+            parser.error(f"unknown points {sorted(unknown)}: see --list")
     ds = AudioDataset(ensure_data(prof), prof.features, max_files=prof.max_files)
     start = time.perf_counter()
-    results = sweep(points, prof, steps, ds.images, root, workers=args.workers)
+    mine = [p for p in points if p.name in args.points] if args.points else points
+    results = sweep(mine, prof, steps, ds.images, root, workers=args.workers)
     failed = {k: v for k, v in results.items() if v != "ok"}
     print(
-        f"sweep of {len(points)} runs x {steps} steps finished in {time.perf_counter() - start:.0f} s"
+        f"sweep of {len(mine)} runs x {steps} steps finished in {time.perf_counter() - start:.0f} s"
         + (f"; {len(failed)} failed: {failed}" if failed else "")
     )
+    if args.points:  # a share of the sweep: scoring waits for all of them, in one folder
+        return
     from .classifier import classifier_for
 
     train, test = ds.split()

@@ -126,3 +126,15 @@ def test_an_identical_run_trained_elsewhere_is_adopted_and_a_different_one_is_no
     assert sw.adopt(nerf, PROF, 2, tmp_path / "stable", tmp_path / "long")
     assert json.loads((tmp_path / "long" / nerf.name / sw.DONE).read_text())["trained now"] == 0
     assert sw.collect([nerf], tmp_path / "long").D_loss.item() == pytest.approx(last_fifth(source.frame())["D_loss"])
+
+
+def test_cli_lists_the_points_and_trains_one_machines_share(tmp_path, capsys):
+    sw.main(["--profile", "cpu", "--list"])
+    names = capsys.readouterr().out.split()
+    assert len(names) == 36 and names[0] == "ratio_0.25_s0" and "stabilizer_R1_penalty_1_s2" in names
+    root = tmp_path / "share"
+    sw.main(["--profile", "smoke", "--seeds", "0", "--workers", "1", "--out", str(root), "--points", "ratio_10_s0"])
+    assert sorted(p.name for p in root.iterdir() if p.is_dir()) == ["ratio_10_s0"]
+    assert (root / "ratio_10_s0" / sw.DONE).is_file()
+    with pytest.raises(SystemExit):
+        sw.main(["--profile", "smoke", "--points", "no_such_point"])
