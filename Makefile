@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/0*.ipynb)) $(wildcard notebooks/Task_2.ipynb)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
-.PHONY: test lint unit notebooks run sweep lab data fsdd clean
+.PHONY: test lint unit notebooks browser-test run sweep lab data fsdd clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ unit: $(STAMP)
 
 notebooks: $(STAMP)
 	AUDIOGAN_PROFILE=smoke $(PY) -m pytest $(NBVAL) notebooks -q
+
+browser-test: $(STAMP)  ## Task_2 and 06 run in JupyterLab in headless Chromium (/usr/bin/chromium), explorer slider moved
+	$(PY) -m pytest tests/browser -m browser -q
 
 run: $(STAMP)  ## execute the whole series headless, in place, in the profile that suits this machine
 	$(PY) -c "from helpers.config import profile; from helpers.data import ensure_data; ensure_data(profile())"
