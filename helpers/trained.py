@@ -51,9 +51,8 @@ def load(path: str | Path, average: bool = True) -> Trained:
     state = checkpoints.read(file, "gan")
     prof, config = cfg.profile_from_dict(state["profile"]), saved_config(state)
     G = generator_for(prof, config.classes)
-    key = "G_ema" if average and "G_ema" in state else "G"
-    G.load_state_dict(state[key])
-    if average and key == "G":  # a run from before the weight average: its live G, with fresh statistics
+    G.load_state_dict(state["G_ema" if average and "G_ema" in state else "G"])
+    if average:  # the average's own BatchNorm statistics, measured as GANRun.sample measures them
         standing_statistics(G, prof.latent_size, classes=config.classes)
     history = pd.DataFrame(state["history"], columns=COLUMNS)
     steps = state["snapshot_steps"]
