@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# A tiny job queue for long measurements on a 2-core machine: each line of the job file is
-#   THREADS OUT ARGS...   (train args after --out), run with `python -m helpers.train`;
-# 2-thread jobs run alone, 1-thread jobs two at a time. Logs go beside each run as OUT.log.
+# A tiny job queue for long measurements on a 2-core machine. Each line of the job file is either
+#   THREADS OUT ARGS...     a run: `python -m helpers.train --out OUT ARGS` (resumed if OUT has a checkpoint)
+#   THREADS - COMMAND...    any command, run from the repository root
+# 2-thread jobs run alone, 1-thread jobs two at a time; logs go to OUT.log (or the queue's own output).
 #   tools/queue.sh jobs.txt
 set -u
 cd "$(dirname "$0")/.."
@@ -9,6 +10,11 @@ PY=${PY:-.venv/bin/python}
 pending=()
 run() {  # threads out args...
   local t=$1 out=$2; shift 2
+  if [ "$out" = "-" ]; then
+    OMP_NUM_THREADS=$t "$@"
+    echo "$(date +%T) done rc=$? $*"
+    return
+  fi
   local resume=""; [ -f "$out/checkpoint.pt" ] && resume=--resume
   mkdir -p "$(dirname "$out")"
   OMP_NUM_THREADS=$t AUDIOGAN_PLAIN_PROGRESS=1 $PY -m helpers.train --out "$out" $resume "$@" >>"$out.log" 2>&1
