@@ -3,10 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-NOTEBOOKS := $(sort $(wildcard notebooks/0*.ipynb)) $(wildcard notebooks/Task_2.ipynb)
+NOTEBOOKS := $(sort $(wildcard notebooks/0*.ipynb)) $(wildcard notebooks/A*.ipynb) $(wildcard notebooks/Task_2.ipynb)
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
-.PHONY: test lint unit notebooks browser-test run sweep lab data fsdd clean
+.PHONY: test lint unit notebooks browser-test run studies sweep lab data fsdd clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,12 +31,12 @@ notebooks: $(STAMP)
 browser-test: $(STAMP)  ## Task_2 and 06 run in JupyterLab in headless Chromium (/usr/bin/chromium), explorer slider moved
 	$(PY) -m pytest tests/browser -m browser -q
 
-run: $(STAMP)  ## execute the whole series headless, in place, in the profile that suits this machine
-	$(PY) -c "from helpers.config import profile; from helpers.data import ensure_data; ensure_data(profile())"
-	for nb in $(NOTEBOOKS); do \
-	  echo "== $$nb"; \
-	  AUDIOGAN_PLAIN_PROGRESS=1 $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=-1 "$$nb" || exit 1; \
-	done
+run: $(STAMP)  ## fetch FSDD if data/ is empty (FSDD_SOURCE=a local copy), then execute every notebook in place, timed
+	$(if $(FSDD_SOURCE),FSDD_SOURCE=$(FSDD_SOURCE)) $(PY) -c "from helpers.config import profile; from helpers.data import ensure_data; ensure_data(profile())"
+	$(PY) tools/run_notebooks.py $(NOTEBOOKS)
+
+studies: $(STAMP)  ## retrain every study the notebooks read from results/ (hours), and rewrite results/
+	$(PY) -m helpers.studies make
 
 sweep: $(STAMP)  ## notebook 07's runs from a terminal, two at a time; an interrupted sweep resumes
 	$(PY) -m helpers.sweep

@@ -1,0 +1,109 @@
+"""The README's results table, written from the committed results (``results/``), never typed by hand.
+
+python -m helpers.readme          # rewrite the table between the markers in README.md
+python -m helpers.readme --check  # exit 1 if README.md and results/ disagree (tests/test_readme.py)
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+
+from . import results
+from .config import REPO
+
+START, END = "<!-- results: written by `python -m helpers.readme` from results/ -->", "<!-- results: end -->"
+ORIGINAL = {"collapse": "D_loss 0.0024, G_loss 6.68 (when, not said)", "stable": "D_loss 0.46, G_loss 1.30"}
+
+
+def span(values, digits: int = 2) -> str:
+    """``a-b`` over a column (one value when they agree at that precision)."""
+    lo, hi = f"{min(values):.{digits}f}", f"{max(values):.{digits}f}"
+    return lo if lo == hi else f"{lo}-{hi}"
+
+
+def count(flags) -> str:
+    flags = list(flags)
+    return f"{sum(bool(f) for f in flags)} of {len(flags)}"
+
+
+def act_one(runs: pd.DataFrame) -> tuple[str, str]:
+    """Seed 0 and all seeds of the equal-LR runs, over steps 101-300."""
+    eq = runs[runs.config == "collapse"].sort_values("seed")
+    first = eq.iloc[0]
+    return (
+        f"D_loss {first['early D_loss']:.4f}, G_loss {first['early G_loss']:.2f}, spread {first['spread at 300']:.3f}",
+        f"D won at once in {count(eq['D won at once'])} (D_loss {span(eq['early D_loss'], 4)}, "
+        f"G_loss {span(eq['early G_loss'])})",
+    )
+
+
+def last_fifth(runs: pd.DataFrame, config: str) -> tuple[str, str]:
+    """Seed 0 and all seeds of one configuration, over the last 20% of the steps."""
+    r = runs[runs.config == config].sort_values("seed")
+    first = r.iloc[0]
+    score = f"; IS {first['IS']:.2f}" if "IS" in r else ""
+    seed0 = f"D_loss {first['D_loss']:.3f}, G_loss {first['G_loss']:.2f}{score}"
+    verdict = f"balanced in {count(r.balanced)}" if config == "stable" else f"D still winning in {count(r['D won'])}"
+    scores = f"; IS {span(r['IS'])}" if "IS" in r else ""
+    return seed0, f"{verdict} (D_loss {span(r.D_loss, 3)}, G_loss {span(r.G_loss)}){scores}"
+
+
+def table(profile: str = "cpu") -> str:
+    """The markdown table: the story's two acts beside the original report, then the other studies."""
+    rows = ["| | original report | this project, seed 0 | seeds 0, 1, 2 |", "|---|---|---|---|"]
+    if results.committed("story", profile):
+        runs = results.read("story", profile)["runs"]
+        seed0, seeds = act_one(runs)
+        rows.append(f"| equal LR, steps 101-300 (medians) | {ORIGINAL['collapse']} | {seed0} | {seeds} |")
+        seed0, seeds = last_fifth(runs, "collapse")
+        rows.append(f'| equal LR, last 20% (means) | "G learned nothing" | {seed0} | {seeds} |')
+        seed0, seeds = last_fifth(runs, "stable")
+        rows.append(f"| nerfed D, last 20% (means) | {ORIGINAL['stable']} | {seed0} | {seeds} |")
+    if results.committed("one_thread", profile):
+        runs = results.read("one_thread", profile)["runs"]
+        seed0, seeds = act_one(runs)
+        rows.append(f"| the same, one CPU thread: equal LR, steps 101-300 | | {seed0} | {seeds} |")
+        seed0, seeds = last_fifth(runs, "stable")
+        rows.append(f"| the same, one CPU thread: nerfed D, last 20% | | {seed0} | {seeds} |")
+    if results.committed("channel_tell", profile):
+        tell = results.read("channel_tell", profile)
+        seed0, seeds = act_one(tell["runs"])
+        rows.append(f"| G copies one channel (no tell), one thread: equal LR, steps 101-300 | | {seed0} | {seeds} |")
+        seed0, seeds = last_fifth(tell["runs"], "stable")
+        rows.append(f"| G copies one channel, one thread: nerfed D, last 20% | | {seed0} | {seeds} |")
+        probe = tell["probe"]
+        at = ", ".join(
+            f"step {s}: {span(probe[probe.step == s]['probe accuracy'])}" for s in sorted(probe.step.unique())
+        )
+        rows.append(f"| a classifier that sees only G's channel differences, accuracy against real clips | | | {at} |")
+    return "\n".join(rows)
+
+
+def render(text: str, profile: str = "cpu") -> str:
+    """``text`` (the README) with the table between the markers written afresh."""
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    return f"{head}{START}\n{table(profile)}\n{END}{tail}"
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    path = REPO / "README.md"
+    text = path.read_text()
+    if START not in text or END not in text:
+        print(f"README.md has no results markers ({START} ... {END})", file=sys.stderr)
+        return 1
+    new = render(text)
+    if "--check" in argv:
+        if new != text:
+            print("README.md's results table differs from results/: run `python -m helpers.readme`", file=sys.stderr)
+            return 1
+        return 0
+    path.write_text(new)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
