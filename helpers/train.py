@@ -146,7 +146,17 @@ def train(parser: argparse.ArgumentParser, args) -> None:
     ds = first_on_main(
         world, lambda: AudioDataset(ensure_data(prof), prof.features, max_files=prof.max_files, progress=world.main)
     )
-    run = GANRun(prof, config, ds.images, out, labels=ds.labels, world=world, device=distributed.device_for(world))
+    classifier = warm_start_source(prof, ds) if config.warm_start else None
+    run = GANRun(
+        prof,
+        config,
+        ds.images,
+        out,
+        labels=ds.labels,
+        world=world,
+        device=distributed.device_for(world),
+        classifier=classifier,
+    )
     if args.resume and run.load():
         say(
             f"resuming {cfg.relative(run.out)} at step {run.step}"
@@ -170,6 +180,13 @@ def first_on_main(world, make):
         made = make()
     distributed.barrier(world)
     return made if world.main else make()
+
+
+def warm_start_source(prof: cfg.Profile, ds):
+    """The digit classifier a warm-started D copies its trunk from (notebook 03's; trained now if missing)."""
+    from .classifier import classifier_for
+
+    return classifier_for(prof, ds, device="cpu")
 
 
 def curve_judge(prof: cfg.Profile, ds, every: int):

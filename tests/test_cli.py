@@ -98,3 +98,22 @@ def test_a_variant_gets_its_own_folder_name():
     plain = default_out(prof, config_for("stable", prof), [])
     assert plain.name == "gan_cpu_stable_seed0"
     assert default_out(prof, config_for("stable", prof), ["d_norm=layer"]).name == "gan_cpu_stable_seed0_d_norm=layer"
+
+
+def test_a_warm_started_run_copies_the_classifier_from_the_command_line(tmp_path):
+    out = tmp_path / "warm"
+    done = cli(
+        "helpers.train",
+        "--config",
+        "collapse",
+        "--profile",
+        "smoke",
+        "--steps",
+        1,
+        "--out",
+        out,
+        "--set",
+        "warm_start=true",
+    )
+    assert done.returncode == 0, done.stderr
+    assert torch.load(out / "checkpoint.pt", weights_only=True)["config"]["warm_start"] is True
