@@ -172,6 +172,13 @@ def story(prof: cfg.Profile, images: torch.Tensor, classifier=None, reference=No
     return {"runs": step_columns(pd.DataFrame(rows)), "histories": pd.concat(histories), "spreads": pd.concat(spreads)}
 
 
+def per_run(table: pd.DataFrame, config: str, column: str | None = None) -> dict:
+    """A long per-step table (``histories`` or ``spreads`` of a study) split into one frame per seed of one
+    configuration, labelled "<config>, seed <s>"; with ``column``, that column as a series by step."""
+    runs = {f"{config}, seed {k}": t for k, t in table[table.config == config].groupby("seed")}
+    return {k: t.set_index("step")[column] for k, t in runs.items()} if column else runs
+
+
 def sample_table(run) -> pd.DataFrame:
     """Per kept step: the spread of the fixed-z samples and the gap between their channels."""
     spread = sample_spread(run.snapshots)
@@ -281,13 +288,77 @@ def channel_probes(prof, images, reference, seeds=SEEDS, steps=(0, 50, 300), n: 
     return pd.DataFrame(rows)
 
 
+def per_image(prof, images, classifier=None, reference=None, seeds=SEEDS) -> dict:
+    """The story's two fights against a D that judges each image alone: every BatchNorm of the ResNet-9 a
+    per-image layer norm (``d_norm="layer"``); a ``report`` row per run and the same per-step tables as
+    ``story``."""
+    specs = [{"config": c, "seed": s, "steps": prof.gan_steps, "d_norm": "layer"} for c in STORY for s in seeds]
+    root = cfg.runs_dir() / f"per_image_{prof.name}"
+    runs = variants(prof, images, specs, root, None, classifier, reference)
+    histories, spreads = [], []
+    for spec in specs:
+        run = trained.load(root / f"{spec['config']}_s{spec['seed']}")
+        key = {"config": spec["config"], "seed": spec["seed"]}
+        histories.append(run.frame().drop(columns="seconds").assign(**key))
+        spreads.append(sample_table(run).assign(**key))
+    return {"runs": runs, "histories": pd.concat(histories), "spreads": pd.concat(spreads)}
+
+
+def judged(prof, images, spec: dict, out: Path, classifier, reference, every: int = 500, labels=None, n_threads=1):
+    """One run of ``spec`` (as in ``variants``) trained to its steps with its learning curve: the judge's
+    scores every ``every`` steps in ``out/curve.csv`` (``helpers.curves``). One CPU thread by default: these
+    runs are trained two at a time. Returns the run."""
+    from .curves import judge_every
+    from .train import parse_overrides
+
+    spec = dict(spec)
+    name, seed, steps = spec.pop("config"), spec.pop("seed"), spec.pop("steps")
+    prof_changes, run_changes = parse_overrides([f"{k}={v}" for k, v in spec.items()])
+    p = dataclasses.replace(prof, **prof_changes)
+    run = resume_or_start(p, config_for(name, p, seed=seed, steps=steps, **run_changes), images, out=out, labels=labels)
+    with threads(n_threads):
+        run.train(on_log=judge_every(every, classifier, reference), progress=False)
+    return run
+
+
+# Deliverable 1 of the digits issue: is it a matter of time? One seed each, judged every 500 steps.
+CURVE_RUNS = {
+    "nerfed D (the story's)": {"config": "stable", "seed": 0, "steps": 6000},
+    "R1 penalty, equal rates": {"config": "collapse", "seed": 0, "steps": 6000, "r1_gamma": 1.0},
+    "instance noise, equal rates": {"config": "collapse", "seed": 0, "steps": 10000, "instance_noise": 0.2},
+    "per-image D, equal rates": {"config": "collapse", "seed": 0, "steps": 6000, "d_norm": "layer"},
+}
+
+
+def learning_curves(prof, images, classifier=None, reference=None) -> dict:
+    """The runs of ``CURVE_RUNS`` (shorter in a smoke profile), each with its learning curve."""
+    from .curves import read_curve
+
+    root, rows, curves = cfg.runs_dir() / f"curves_{prof.name}", [], []
+    for label, spec in CURVE_RUNS.items():
+        spec = {**spec, "steps": spec["steps"] if prof.name != "smoke" else 2 * prof.log_every}
+        every = 500 if prof.name != "smoke" else prof.log_every
+        out = root / "".join(ch if ch.isalnum() else "_" for ch in label)
+        run = judged(prof, images, spec, out, classifier, reference, every)
+        rows.append({"run": label, **report(run)})
+        curves.append(read_curve(out).assign(run=label))
+    return {"runs": step_columns(pd.DataFrame(rows)), "curves": pd.concat(curves)}
+
+
 def sweep_study(prof, images, classifier=None, reference=None) -> dict:
     from . import sweep
 
     return sweep.study(prof, images, classifier, reference)
 
 
-STUDIES = {"story": story, "one_thread": one_thread, "channel_tell": channel_tell, "sweep": sweep_study}
+STUDIES = {
+    "story": story,
+    "one_thread": one_thread,
+    "channel_tell": channel_tell,
+    "per_image": per_image,
+    "curves": learning_curves,
+    "sweep": sweep_study,
+}
 
 
 def main(argv=None) -> None:

@@ -136,3 +136,19 @@ def test_summarize_folder_reads_story_sweep_and_other_runs_alike(tmp_path):
     assert "d_act=leaky" in changed[2] and "joint_batch" not in changed[2]
     assert "r1_gamma=1.0" in changed[3] and "d_lr=0.0002" in changed[3] and table.config.iloc[3] == "stable"
     assert table.steps.tolist() == [2, 2, 2, 2] and {"balanced", "D won", "G back at"} <= set(table.columns)
+
+
+def test_a_judged_run_keeps_its_learning_curve_and_resumes_it(tmp_path):
+    from helpers.curves import read_curve
+    from helpers.models import ResNet9
+    from helpers.studies import judged
+
+    judge = ResNet9(width=4)
+    reference = images(20).unsqueeze(1).expand(-1, 3, -1, -1)
+    spec = {"config": "collapse", "seed": 0, "steps": 4, "d_norm": "layer"}
+    run = judged(PROF, images(), spec, tmp_path / "r", judge, reference, every=2)
+    assert run.step == 4 and run.prof.d_norm == "layer"
+    curve = read_curve(tmp_path / "r")
+    assert curve.step.tolist() == [2, 4] and {"IS", "FD", "C2ST", "classes"} <= set(curve.columns)
+    longer = judged(PROF, images(), {**spec, "steps": 6}, tmp_path / "r", judge, reference, every=2)
+    assert longer.step == 6 and read_curve(tmp_path / "r").step.tolist() == [2, 4, 6]
