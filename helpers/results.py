@@ -86,3 +86,20 @@ def commit() -> str:
         return head + ("+changes" if dirty else "") if head else "unknown"
     except OSError:
         return "unknown"
+
+
+def pack(image) -> str:
+    """An image [H, W] (normalized, in [-1, 1]) as one CSV cell: its values to 3 decimals, row by row."""
+    import numpy as np
+
+    values = np.asarray(image, dtype=np.float32)
+    return f"{values.shape[0]}x{values.shape[1]}:" + " ".join(f"{v:.3f}" for v in values.ravel())
+
+
+def unpack(cell: str):
+    """The image a ``pack`` cell holds, as a float32 array [H, W]."""
+    import numpy as np
+
+    shape, _, values = cell.partition(":")
+    h, w = map(int, shape.split("x"))
+    return np.array(values.split(), dtype=np.float32).reshape(h, w)

@@ -160,7 +160,7 @@ def trained_all(folders) -> bool:
 def story(prof: cfg.Profile, images: torch.Tensor, classifier=None, reference=None, seeds=SEEDS, device=None) -> dict:
     """The story's runs, both configurations for each seed (trained once, then loaded): a ``report`` row per
     run, and per step their histories and the spread and channel gap of their fixed-z samples."""
-    rows, histories, spreads = [], [], []
+    rows, histories, spreads, snapshots = [], [], [], []
     for name in STORY:
         for seed in seeds:
             run = resume_or_start(prof, config_for(name, prof, seed=seed), images, device=device)
@@ -169,7 +169,30 @@ def story(prof: cfg.Profile, images: torch.Tensor, classifier=None, reference=No
             rows.append({**key, **report(run, classifier, reference)})
             histories.append(run.frame().drop(columns="seconds").assign(**key))
             spreads.append(sample_table(run).assign(**key))
-    return {"runs": step_columns(pd.DataFrame(rows)), "histories": pd.concat(histories), "spreads": pd.concat(spreads)}
+            if seed == seeds[0]:
+                snapshots.append(snapshot_table(run).assign(**key))
+    return {
+        "runs": step_columns(pd.DataFrame(rows)),
+        "histories": pd.concat(histories),
+        "spreads": pd.concat(spreads),
+        "snapshots": pd.concat(snapshots),
+    }
+
+
+def snapshot_table(run, parts: int = 4, n: int = 4) -> pd.DataFrame:
+    """A few of a run's fixed-z samples at ``parts`` kept steps spread over training (the last included),
+    packed one image per row (``results.pack``): enough to look at and listen to how a Generator learned."""
+    from .results import pack
+
+    kept = sorted(run.snapshots)
+    chosen = sorted({kept[round(i * (len(kept) - 1) / max(parts - 1, 1))] for i in range(parts)}) if kept else []
+    return pd.DataFrame(
+        [
+            {"step": step, "sample": i, "image": pack(run.snapshots[step][i])}
+            for step in chosen
+            for i in range(min(n, len(run.snapshots[step])))
+        ]
+    )
 
 
 def per_run(table: pd.DataFrame, config: str, column: str | None = None) -> dict:

@@ -53,3 +53,11 @@ def test_every_committed_study_loads():
         tables = results.read(made["study"], made["profile"])
         assert sorted(tables) == made["tables"] and all(len(t) for t in tables.values()), folder
         assert made["command"].startswith("python -m helpers.") and made["commit"] != "unknown"
+
+
+def test_an_image_packs_into_one_cell_and_back():
+    import numpy as np
+
+    image = np.linspace(-1, 1, 32 * 16, dtype=np.float32).reshape(32, 16)
+    cell = results.pack(image)
+    assert cell.startswith("32x16:") and np.allclose(results.unpack(cell), image, atol=5e-4)

@@ -152,3 +152,23 @@ def test_a_judged_run_keeps_its_learning_curve_and_resumes_it(tmp_path):
     assert curve.step.tolist() == [2, 4] and {"IS", "FD", "C2ST", "classes"} <= set(curve.columns)
     longer = judged(PROF, images(), {**spec, "steps": 6}, tmp_path / "r", judge, reference, every=2)
     assert longer.step == 6 and read_curve(tmp_path / "r").step.tolist() == [2, 4, 6]
+
+
+def test_the_story_study_reports_both_configs_with_their_steps_and_a_few_samples(tmp_path, monkeypatch):
+    from helpers import results
+    from helpers.studies import story
+
+    monkeypatch.setenv("AUDIOGAN_RUNS", str(tmp_path))
+    prof = dataclasses.replace(PROF, gan_steps=4)
+    tables = story(prof, images(), seeds=(0, 1), device=torch.device("cpu"))
+    assert set(tables) == {"runs", "histories", "spreads", "snapshots"}
+    assert tables["runs"][["config", "seed"]].values.tolist() == [
+        ["collapse", 0],
+        ["collapse", 1],
+        ["stable", 0],
+        ["stable", 1],
+    ]
+    assert len(tables["histories"]) == 4 * 4 and set(tables["spreads"].columns) >= {"spread", "channel gap"}
+    snaps = tables["snapshots"]
+    assert set(snaps.config) == {"collapse", "stable"} and set(snaps.seed) == {0}
+    assert results.unpack(snaps.image.iloc[0]).shape == (32, 32)
