@@ -236,9 +236,10 @@ class GANRun:
         """A random batch of real images [B, 3, H, W] and of latent vectors [B, latent_size], both from the
         run's own random stream (saved with it, so a resumed run draws the same batches); for a conditional
         run also the real clips' labels and the digits G is asked for (else None, None)."""
-        b, mine = self.prof.batch_size, self.world.shard(self.prof.batch_size)  # every process draws the whole
-        idx = torch.randint(len(self.images), (b,), generator=self.rng)[mine].to(self.device)  # batch, keeps its
-        z = torch.randn(b, self.prof.latent_size, generator=self.rng)[mine].to(self.device)  # own share
+        # Under torchrun every process draws the whole global batch from the same stream and keeps its share.
+        b, mine = self.prof.batch_size, self.world.shard(self.prof.batch_size)
+        idx = torch.randint(len(self.images), (b,), generator=self.rng)[mine].to(self.device)
+        z = torch.randn(b, self.prof.latent_size, generator=self.rng)[mine].to(self.device)
         real = self.images[idx].unsqueeze(1).expand(-1, self.prof.features.shape[0], -1, -1)
         if not self.config.classes:
             return real, z, None, None
