@@ -399,7 +399,7 @@ class GANRun:
         if self.ada and state.get("ada"):
             self.ada.load_state_dict(state["ada"])
         self.fixed_noise, self.step = state["fixed_noise"].cpu(), state["step"]
-        self._measured_at = self.step if "G_ema" in state else None
+        self._measured_at = None  # measured again on the first sample: older runs saved none
         h = state["history"]
         self.history = [dict(zip(COLUMNS, values)) for values in zip(*(h[c] for c in COLUMNS))]
         self.snapshots = dict(zip(state["snapshot_steps"], state["snapshots"].cpu()))

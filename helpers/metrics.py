@@ -77,13 +77,14 @@ def judge(
     return report
 
 
-def judge_run(run, classifier: nn.Module, reference: torch.Tensor, n: int = 1000, seed: int = 123) -> dict:
+def judge_run(run, classifier: nn.Module, reference: torch.Tensor, n: int = 1000, seed: int = 123, **how) -> dict:
     """``judge`` on ``n`` samples of a GAN run's Generator, from latent vectors fixed by ``seed``; a
-    conditional Generator is asked for every class in turn (n / classes each)."""
+    conditional Generator is asked for every class in turn (n / classes each). ``how`` goes to ``run.sample``
+    (``average=False``: a run in training's live Generator instead of its weight average)."""
     z = torch.randn(n, run.prof.latent_size, generator=torch.Generator().manual_seed(seed))
     classes = getattr(run.config, "classes", 0)
     asked = torch.arange(n) % classes if classes else None
-    return judge(classifier, run.sample(z, asked), reference, asked)
+    return judge(classifier, run.sample(z, asked, **how), reference, asked)
 
 
 def brief(report: dict) -> dict:

@@ -313,4 +313,6 @@ def test_a_trained_run_samples_as_the_run_did_whatever_statistics_were_saved(tmp
     torch.save(state, r.checkpoint)
     back = trained.load(r.out)
     assert torch.allclose(back.sample(z), r.sample(z), atol=1e-6)
+    resumed = run(tmp_path, steps=4)
+    assert resumed.load() and torch.allclose(resumed.sample(z), r.sample(z), atol=1e-6)
     assert torch.allclose(trained.load(r.out, average=False).sample(z), r.sample(z, average=False), atol=1e-6)
