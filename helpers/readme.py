@@ -12,6 +12,7 @@ import pandas as pd
 
 from . import results
 from .config import REPO
+from .studies import SEEDS
 
 START, END = "<!-- results: written by `python -m helpers.readme` from results/ -->", "<!-- results: end -->"
 ORIGINAL = {"collapse": "D_loss 0.0024, G_loss 6.68 (when, not said)", "stable": "D_loss 0.46, G_loss 1.30"}
@@ -28,13 +29,17 @@ def count(flags) -> str:
     return f"{sum(bool(f) for f in flags)} of {len(flags)}"
 
 
+def seeds_of(runs: pd.DataFrame) -> str:
+    return "seeds " + ", ".join(str(s) for s in sorted(runs.seed.unique()))
+
+
 def act_one(runs: pd.DataFrame) -> tuple[str, str]:
     """Seed 0 and all seeds of the equal-LR runs, over steps 101-300."""
     eq = runs[runs.config == "collapse"].sort_values("seed")
     first = eq.iloc[0]
     return (
         f"D_loss {first['early D_loss']:.4f}, G_loss {first['early G_loss']:.2f}, spread {first['spread at 300']:.3f}",
-        f"D won at once in {count(eq['D won at once'])} (D_loss {span(eq['early D_loss'], 4)}, "
+        f"{seeds_of(eq)}: D won at once in {count(eq['D won at once'])} (D_loss {span(eq['early D_loss'], 4)}, "
         f"G_loss {span(eq['early G_loss'])})",
     )
 
@@ -47,12 +52,12 @@ def last_fifth(runs: pd.DataFrame, config: str) -> tuple[str, str]:
     seed0 = f"D_loss {first['D_loss']:.3f}, G_loss {first['G_loss']:.2f}{score}"
     verdict = f"balanced in {count(r.balanced)}" if config == "stable" else f"D still winning in {count(r['D won'])}"
     scores = f"; IS {span(r['IS'])}" if "IS" in r else ""
-    return seed0, f"{verdict} (D_loss {span(r.D_loss, 3)}, G_loss {span(r.G_loss)}){scores}"
+    return seed0, f"{seeds_of(r)}: {verdict} (D_loss {span(r.D_loss, 3)}, G_loss {span(r.G_loss)}){scores}"
 
 
 def table(profile: str = "cpu") -> str:
     """The markdown table: the story's two acts beside the original report, then the other studies."""
-    rows = ["| | original report | this project, seed 0 | seeds 0, 1, 2 |", "|---|---|---|---|"]
+    rows = ["| | original report | this project, seed 0 | over seeds |", "|---|---|---|---|"]
     if results.committed("story", profile):
         runs = results.read("story", profile)["runs"]
         seed0, seeds = act_one(runs)
@@ -61,8 +66,18 @@ def table(profile: str = "cpu") -> str:
         rows.append(f'| equal LR, last 20% (means) | "G learned nothing" | {seed0} | {seeds} |')
         seed0, seeds = last_fifth(runs, "stable")
         rows.append(f"| nerfed D, last 20% (means) | {ORIGINAL['stable']} | {seed0} | {seeds} |")
+    if results.committed("seed_screen", profile):
+        screen = results.read("seed_screen", profile)["runs"]
+        won = " / ".join(
+            f"{count(t['D won at once'])} with {n} thread{'s' * (n > 1)}" for n, t in screen.groupby("threads")
+        )
+        rows.append(
+            f"| the screen that chose the notebooks' seeds: equal LR, steps 101-300 | | | "
+            f"{seeds_of(screen)}: D won at once in {won} |"
+        )
     if results.committed("one_thread", profile):
         runs = results.read("one_thread", profile)["runs"]
+        runs = runs[runs.seed.isin(SEEDS)]  # the notebooks' seeds; the screen above has seed 1
         seed0, seeds = act_one(runs)
         rows.append(f"| the same, one CPU thread: equal LR, steps 101-300 | | {seed0} | {seeds} |")
         seed0, seeds = last_fifth(runs, "stable")
@@ -78,6 +93,11 @@ def table(profile: str = "cpu") -> str:
             f"step {s}: {span(probe[probe.step == s]['probe accuracy'])}" for s in sorted(probe.step.unique())
         )
         rows.append(f"| a classifier that sees only G's channel differences, accuracy against real clips | | | {at} |")
+    if results.committed("per_image", profile):
+        seed0, seeds = act_one(results.read("per_image", profile)["runs"])
+        rows.append(
+            f"| D with a per-image layer norm instead of BatchNorm: equal LR, steps 101-300 | | {seed0} | {seeds} |"
+        )
     return "\n".join(rows)
 
 

@@ -103,3 +103,10 @@ def unpack(cell: str):
     shape, _, values = cell.partition(":")
     h, w = map(int, shape.split("x"))
     return np.array(values.split(), dtype=np.float32).reshape(h, w)
+
+
+def decibels(cells, denormalize):
+    """``pack`` cells back to log-mel images in dB [N, H, W], each through ``denormalize`` (AudioDataset's)."""
+    import numpy as np
+
+    return np.stack([denormalize(unpack(cell)[None])[0] for cell in cells])

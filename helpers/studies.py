@@ -171,8 +171,8 @@ def story(prof: cfg.Profile, images: torch.Tensor, classifier=None, reference=No
             rows.append({**key, **report(run, classifier, reference)})
             histories.append(run.frame().drop(columns="seconds").assign(**key))
             spreads.append(sample_table(run).assign(**key))
-            if seed == seeds[0]:
-                snapshots.append(snapshot_table(run).assign(**key))
+            parts = 4 if seed == seeds[0] else 1  # over training for the first seed, the end for the others
+            snapshots.append(snapshot_table(run, parts).assign(**key))
     return {
         "runs": step_columns(pd.DataFrame(rows)),
         "histories": pd.concat(histories),
@@ -182,12 +182,13 @@ def story(prof: cfg.Profile, images: torch.Tensor, classifier=None, reference=No
 
 
 def snapshot_table(run, parts: int = 4, n: int = 4) -> pd.DataFrame:
-    """A few of a run's fixed-z samples at ``parts`` kept steps spread over training (the last included),
+    """A few of a run's fixed-z samples at ``parts`` kept steps spread over training (one part: the last step),
     packed one image per row (``results.pack``): enough to look at and listen to how a Generator learned."""
     from .results import pack
 
-    kept = sorted(run.snapshots)
-    chosen = sorted({kept[round(i * (len(kept) - 1) / max(parts - 1, 1))] for i in range(parts)}) if kept else []
+    kept, last = sorted(run.snapshots), len(run.snapshots) - 1
+    picks = [last] if parts == 1 else [round(i * last / (parts - 1)) for i in range(parts)]
+    chosen = sorted({kept[i] for i in picks}) if kept else []
     return pd.DataFrame(
         [
             {"step": step, "sample": i, "image": pack(run.snapshots[step][i])}
@@ -325,13 +326,13 @@ def channel_probes(prof, images, reference, seeds=SEEDS, steps=(0, 50, 300), n: 
 
 def per_image(prof, images, classifier=None, reference=None, seeds=SEEDS) -> dict:
     """Act one against a D that judges each image alone: every BatchNorm of the ResNet-9 a per-image layer norm
-    (``d_norm="layer"``), the equal-LR fight over act one's window (300 steps) for each seed, with this
-    machine's default threads as the story's runs; a ``report`` row per run and the same per-step tables as
-    ``story``. (Longer runs and the nerfed fight against this D: docs/experiments.md, round 13.)"""
+    (``d_norm="layer"``), the equal-LR fight over act one's window (300 steps) for each seed, with one CPU thread
+    as ``one_thread``; a ``report`` row per run and the same per-step tables as ``story``. (Longer runs and the
+    nerfed fight against this D: docs/experiments.md, round 13.)"""
     early = min(EARLY[1], prof.gan_steps)
     specs = [{"config": "collapse", "seed": s, "steps": early, "d_norm": "layer"} for s in seeds]
     root = cfg.runs_dir() / f"per_image_{prof.name}"
-    runs = variants(prof, images, specs, root, None, classifier, reference)
+    runs = variants(prof, images, specs, root, 1, classifier, reference)
     histories, spreads = [], []
     for spec in specs:
         run = trained.load(root / f"{spec['config']}_s{spec['seed']}")

@@ -61,3 +61,11 @@ def test_an_image_packs_into_one_cell_and_back():
     image = np.linspace(-1, 1, 32 * 16, dtype=np.float32).reshape(32, 16)
     cell = results.pack(image)
     assert cell.startswith("32x16:") and np.allclose(results.unpack(cell), image, atol=5e-4)
+
+
+def test_packed_cells_come_back_as_decibels_one_image_at_a_time():
+    import numpy as np
+
+    images = [np.full((4, 2), v, dtype=np.float32) for v in (-1.0, 0.0, 1.0)]  # three: not mistaken for channels
+    dbs = results.decibels([results.pack(x) for x in images], lambda x: x * 10 - 50)
+    assert dbs.shape == (3, 4, 2) and np.allclose(dbs[:, 0, 0], [-60, -50, -40])

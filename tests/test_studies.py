@@ -170,5 +170,21 @@ def test_the_story_study_reports_both_configs_with_their_steps_and_a_few_samples
     ]
     assert len(tables["histories"]) == 4 * 4 and set(tables["spreads"].columns) >= {"spread", "channel gap"}
     snaps = tables["snapshots"]
-    assert set(snaps.config) == {"collapse", "stable"} and set(snaps.seed) == {0}
+    assert set(snaps.config) == {"collapse", "stable"} and set(snaps.seed) == {0, 1}
+    assert snaps[snaps.seed == 1].step.nunique() == 1  # the other seeds: their last step only
     assert results.unpack(snaps.image.iloc[0]).shape == (32, 32)
+
+
+def test_snapshot_table_keeps_first_and_last_steps_or_only_the_last():
+    from types import SimpleNamespace
+
+    from helpers.results import unpack
+    from helpers.studies import snapshot_table
+
+    kept = SimpleNamespace(snapshots={s: torch.full((5, 4, 4), s / 1000) for s in range(50, 451, 50)})
+    over = snapshot_table(kept, parts=4, n=2)
+    assert sorted(set(over.step)) == [50, 200, 300, 450] and len(over) == 8
+    end = snapshot_table(kept, parts=1, n=3)
+    assert set(end.step) == {450} and list(end["sample"]) == [0, 1, 2]
+    assert abs(unpack(end.image[0]).mean() - 0.45) < 1e-6
+    assert snapshot_table(SimpleNamespace(snapshots={}), parts=1).empty

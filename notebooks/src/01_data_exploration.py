@@ -28,15 +28,21 @@ f = s.profile.features
 
 # %% [markdown]
 # ## What is in the folder
-# `AudioDataset` scans the folder recursively for `.wav .mp3 .flac .ogg` files. Labels come from FSDD-style
-# names (`7_jackson_32.wav` is the digit 7, spoken by jackson, take 32) or from a class sub-folder. The first
-# time, every file is turned into a log-mel spectrogram in parallel worker processes and cached under
-# `runs/cache/`; later runs read the cache in a fraction of a second.
+# `AudioDataset` scans the folder recursively for `.wav .mp3 .flac .ogg` files. The first time, every file is
+# turned into a log-mel spectrogram in parallel worker processes and cached under `runs/cache/`; later runs
+# read the cache in a fraction of a second.
+#
+# Labels follow one rule per folder of data. In a digit-named set (at least half the file names start with
+# one digit and a separator: `7_jackson_32.wav`, FSDD's digit, speaker and take; or `7_jane 3.wav`, `2-b.mp3`)
+# that digit is the label, and a file without one stays unlabelled, whatever sub-folder it sits in. In any
+# other set the sub-folder names the class (`dog/bark1.wav` is "dog"), and files at the top are unlabelled.
+# How many files got which kind of label:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 ds = AudioDataset(s.data, f, max_files=s.profile.max_files)
-ds
+print(ds)
+ds.files.label_from.value_counts().rename("files").to_frame()
 
 # %%
 # NBVAL_IGNORE_OUTPUT

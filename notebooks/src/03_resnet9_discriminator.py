@@ -6,8 +6,10 @@
 # our data, then performs the swap the GAN needs: the final layer's 10 class scores become **one real/fake
 # score**. Through a sigmoid that score is the probability that an image is real: 1 real, 0 fake.
 #
-# The trained classifier is kept: later notebooks use it as a warm start for the Discriminator and as a
-# judge of what the Generator makes.
+# The trained classifier is kept: the later notebooks use it as the judge of what the Generator makes. The
+# story's Discriminator reuses its design, with fresh weights (every configuration prints `warm_start=False`);
+# the swap below shows both readings of "reuse", and docs/experiments.md (round 14) what a warm start does to
+# the story.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -7,7 +7,10 @@
 # and Puckette, *Adversarial Audio Synthesis*, ICLR 2019).
 #
 # Compared here: real held-out clips (the ceiling), the equal-LR run of notebook 04 and the nerfed-D run of
-# notebook 05 (both loaded from their checkpoints, trained here if missing).
+# notebook 05 (seed 0, loaded from their checkpoints, trained here if missing), and the nerfed Generators of
+# all three of the notebooks' seeds, as the story's study kept them: their scores and a few samples, over
+# training for seed 0 and at the end for the others (read from the committed results when this machine has
+# not trained them).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -20,9 +23,11 @@ from IPython.display import Audio, display
 from helpers import audio, invert, plots, widgets
 from helpers.classifier import classifier_for
 from helpers.dataset import AudioDataset
+from helpers.engine import config_for, resume_or_start
 from helpers.metrics import classify, judge, nearest_distances
 from helpers.notebook import start
-from helpers.engine import config_for, resume_or_start
+from helpers.results import decibels
+from helpers.studies import shown, story, story_present
 
 s = start()
 f = s.profile.features
@@ -33,6 +38,8 @@ runs = {name: resume_or_start(s.profile, config_for(name, s.profile, seed=s.seed
 for run in runs.values():
     run.train(progress=False)
 clf = classifier_for(s.profile, ds, device="cpu")
+real = ds.images[test_idx]
+seeds = shown("story", s.profile, lambda: story(s.profile, ds.images, clf, real), lambda: story_present(s.profile))
 
 # %% [markdown]
 # ## From a spectrogram back to sound
@@ -75,6 +82,45 @@ for name, dbs in rows.items():
     display(*[Audio(invert.to_audio(db, f), rate=f.sample_rate) for db in dbs])
 
 # %% [markdown]
+# ## The nerfed Generators of all three seeds, best first
+# Ranked by the digit classifier's Inception Score (its definition is below), with four samples each from the
+# end of training: what the best Generator of the story makes, and how much the seed matters.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+nerfed = seeds["runs"].query("config == 'stable'").sort_values("IS", ascending=False)
+nerfed[["seed", "D_loss", "G_loss", "balanced", "IS", "FD", "C2ST", "classes"]].round(3)
+
+# %%
+snaps = seeds["snapshots"]
+ends = {seed: snaps[(snaps.config == "stable") & (snaps.seed == seed)].query("step == step.max()")
+        for seed in nerfed.seed}
+fig = plots.spectrogram_grid(np.concatenate([decibels(t.image, ds.denormalize) for t in ends.values()]), f,
+                             cols=4, vmin=-80, vmax=0, suptitle="nerfed D, end of training, best seed first",
+                             titles=[f"seed {seed}" if k == 0 else "" for seed, t in ends.items()
+                                     for k in range(len(t))])
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+for seed, t in ends.items():
+    print(f"seed {seed}, step {t.step.max()}")
+    display(*[Audio(invert.to_audio(db, f), rate=f.sample_rate) for db in decibels(t.image, ds.denormalize)])
+
+# %% [markdown]
+# ## How a Generator learns, heard
+# The same four latent vectors of seed 0 at four points of training, for both fights: first the near-silent
+# blob every Generator starts with, then (nerfed) the layout of a spoken word, or (equal rates) whatever the
+# Generator makes while D wins.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+for config, title in (("stable", "nerfed D"), ("collapse", "equal LR")):
+    first = snaps[(snaps.config == config) & (snaps.seed == snaps.seed.min())]
+    for step, t in first.groupby("step"):
+        print(f"{title}, step {step}")
+        display(*[Audio(invert.to_audio(db, f), rate=f.sample_rate) for db in decibels(t.image, ds.denormalize)])
+
+# %% [markdown]
 # ## The scores
 # All from the digit classifier, on `n` samples each (`n` is in the table):
 # - **Inception Score** (Salimans et al. 2016): exp of the mean KL divergence between the classifier's
@@ -87,11 +133,12 @@ for name, dbs in rows.items():
 #   or two classes.
 # - **Memorisation**: each sample's distance to its nearest training image, against the same for real
 #   held-out clips.
+# - **Two-sample test**: how well a simple classifier on the digit classifier's features tells the samples from
+#   real held-out clips (0.5: not at all; 1.0: every sample gives itself away).
 #
 # Each sample is judged as it is heard: its first channel, the one inverted to sound, copied to three channels
-# as real clips are. (Notebooks 04, 05 and 07 score the Generator's three channels as D sees them, with
-# `metrics.judge_run`; the channels differ a little, so the same Generator's scores differ in the second
-# decimal: Inception Score 1.25 here and 1.27 there for the nerfed run.)
+# as real clips are. (Notebooks 04 and 05 score the Generator's three channels as D sees them, with
+# `metrics.judge_run`; the channels differ a little, so the same Generator's scores differ slightly.)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -138,17 +185,5 @@ widgets.explorer(runs["stable"], ds.denormalize, f, z0, z1)
 # samples as WAV files plus their spectrograms as one `.npy`, to take elsewhere.
 
 # %% [markdown]
-# ## What we learned (cpu profile, FSDD, seed 0)
-# - **Inversion**: a real clip's 32 x 32 log-mel image, inverted and analysed again, came back with a spectral
-#   convergence of 0.071 and a log-mel error of 0.89 dB (the project's bound, met by all of 50 measured FSDD
-#   clips: 0.15 and 2.5 dB; `python -m helpers.invert --measure`). It sounds buzzy but keeps the word.
-# - **Scores** (1,000 samples per Generator, 300 real held-out clips): Inception Score 5.25 for real clips,
-#   1.01 for the equal-LR Generator, 1.25 for the nerfed one; Fréchet distance 7.2, 791 and 271. The equal-LR
-#   Generator put 85% of its samples in one class (it learned one blurry image); the nerfed one spread them over
-#   all ten classes, with low confidence (0.32 against 0.90 for real clips): spoken-word layouts that the
-#   classifier cannot place.
-# - **No memorisation**: generated samples lie farther from their nearest training image (median 0.20 and
-#   0.24) than real held-out clips do (0.09).
-# - For this seed, at 1,200 steps, the nerf is what let G learn anything at all; across seeds, and over longer
-#   runs, that holds as a tendency, not a law: twice as long, this seed's equal-LR Generator came back too
-#   (notebook 05 counts and follows them, notebook 07 maps the alternatives).
+# ## What we learned (cpu profile, FSDD)
+# (written from the outputs above once they are final)

@@ -1,0 +1,57 @@
+"""The README's results table is written from results/ by a command, and a test catches drift."""
+
+import pandas as pd
+
+from helpers import readme, results
+
+
+def story_runs(early_d=(0.004, 0.006), balanced=(True, False)):
+    rows = []
+    for seed, d, ok in zip((0, 2), early_d, balanced):
+        base = {"seed": seed, "early D_loss": d, "early G_loss": 6.0, "spread at 300": 0.02, "IS": 1.5}
+        rows.append(
+            {
+                **base,
+                "config": "collapse",
+                "D won at once": True,
+                "D_loss": 0.01,
+                "G_loss": 6.5,
+                "balanced": False,
+                "D won": True,
+            }
+        )
+        rows.append(
+            {
+                **base,
+                "config": "stable",
+                "D won at once": False,
+                "D_loss": 0.5 if ok else 0.1,
+                "G_loss": 1.6,
+                "balanced": ok,
+                "D won": False,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def test_the_table_is_made_from_the_committed_results(tmp_path, monkeypatch):
+    monkeypatch.setattr(results, "RESULTS", tmp_path)
+    results.write("story", "cpu", {"runs": story_runs()}, command="test")
+    table = readme.table("cpu")
+    assert "seeds 0, 2: D won at once in 2 of 2 (D_loss 0.0040-0.0060" in table
+    assert "seeds 0, 2: balanced in 1 of 2" in table
+    results.write("story", "cpu", {"runs": story_runs(balanced=(True, True))}, command="test")
+    assert "balanced in 2 of 2" in readme.table("cpu")
+
+
+def test_render_replaces_only_what_lies_between_the_markers(tmp_path, monkeypatch):
+    monkeypatch.setattr(results, "RESULTS", tmp_path)
+    results.write("story", "cpu", {"runs": story_runs()}, command="test")
+    text = f"intro\n{readme.START}\nold table\n{readme.END}\noutro\n"
+    new = readme.render(text)
+    assert new.startswith("intro\n") and new.endswith(f"{readme.END}\noutro\n") and "old table" not in new
+    assert readme.render(new) == new
+
+
+def test_the_readme_agrees_with_the_committed_results():
+    assert readme.main(["--check"]) == 0, "run `python -m helpers.readme` and commit README.md"
