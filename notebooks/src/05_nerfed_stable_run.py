@@ -99,7 +99,9 @@ pd.DataFrame({"real held-out clips": judge(clf, real, ds.images[train_idx]),
 # with two threads all six seeds held (docs/experiments.md, round 14). Each run comes from
 # `python -m helpers.train --config collapse|stable --profile cpu --seed S`; the tables are read from the
 # project's committed results (`python -m helpers.studies make story one_thread`) unless this machine has
-# trained all of them.
+# trained all of them. The minutes are each run's training time as its history recorded it; most of these runs
+# shared the 2-core machine with another job, so they took up to twice as long as alone (a 2,400-step run
+# alone: 2,400 x 0.32 s, about 13 minutes, by `python -m bench.run`).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
