@@ -79,9 +79,9 @@ def table(profile: str = "cpu") -> str:
         runs = results.read("one_thread", profile)["runs"]
         runs = runs[runs.seed.isin(SEEDS)]  # the notebooks' seeds; the screen above has seed 1
         seed0, seeds = act_one(runs)
-        rows.append(f"| the same, one CPU thread: equal LR, steps 101-300 | | {seed0} | {seeds} |")
+        rows.append(f"| one CPU thread: equal LR, steps 101-300 | | {seed0} | {seeds} |")
         seed0, seeds = last_fifth(runs, "stable")
-        rows.append(f"| the same, one CPU thread: nerfed D, last 20% | | {seed0} | {seeds} |")
+        rows.append(f"| one CPU thread: nerfed D, last 20% | | {seed0} | {seeds} |")
     if results.committed("channel_tell", profile):
         tell = results.read("channel_tell", profile)
         seed0, seeds = act_one(tell["runs"])
@@ -96,7 +96,7 @@ def table(profile: str = "cpu") -> str:
     if results.committed("per_image", profile):
         seed0, seeds = act_one(results.read("per_image", profile)["runs"])
         rows.append(
-            f"| D with a per-image layer norm instead of BatchNorm: equal LR, steps 101-300 | | {seed0} | {seeds} |"
+            f"| D with a per-image layer norm instead of BatchNorm, one thread: equal LR, steps 101-300 | | {seed0} | {seeds} |"
         )
     return "\n".join(rows)
 
