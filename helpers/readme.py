@@ -96,7 +96,8 @@ def table(profile: str = "cpu") -> str:
     if results.committed("per_image", profile):
         seed0, seeds = act_one(results.read("per_image", profile)["runs"])
         rows.append(
-            f"| D with a per-image layer norm instead of BatchNorm, one thread: equal LR, steps 101-300 | | {seed0} | {seeds} |"
+            "| D with a per-image layer norm instead of BatchNorm, one thread: equal LR, steps 101-300 | "
+            f"| {seed0} | {seeds} |"
         )
     return "\n".join(rows)
 

@@ -181,4 +181,4 @@ tell["runs"][tests].round(4)
 #   real channels differ by exactly 0. At step 0 the channels differed by 0.005; by step 50, by 0.25-0.31.
 # - **The tell is D's first weapon, not its only one.** With a Generator that copies one channel, D still led
 #   every fight (median `D_loss` 0.005-0.12 over steps 101-300), but won at once in only 1 of 3 seeds with one
-#   thread, against 2 of 3 with free channels. The nerfed game balanced without the tell in 3 of 3.
+#   thread, against 2 of 3 with free channels (seeds 0-2). The nerfed game balanced without the tell in 3 of 3.

@@ -186,4 +186,15 @@ widgets.explorer(runs["stable"], ds.denormalize, f, z0, z1)
 
 # %% [markdown]
 # ## What we learned (cpu profile, FSDD)
-# (written from the outputs above once they are final)
+# - **Inversion**: a real clip's 32 x 32 log-mel image, inverted and analysed again, came back with a spectral
+#   convergence of 0.071 and a log-mel error of 0.89 dB, within the project's bound (0.15 and 2.5 dB). It
+#   sounds buzzy but keeps the word: the ceiling for anything the GAN makes.
+# - **The best Generator of the story** is seed 2's nerfed one: Inception Score 1.84, Fréchet distance 139,
+#   two-sample test 0.96; seeds 3 and 0 follow (1.69 and 1.66). Listened to, all of them make word-shaped
+#   sounds without a digit one could name.
+# - **Scores** (1,000 samples, judged on the channel that is heard): real clips 5.22, the nerfed seed-0
+#   Generator 1.64, and seed 0's equal-LR Generator, which fought its way back late in its run, 1.58; Fréchet
+#   distances 6.9, 188 and 159. Both Generators use all ten classes with low confidence (0.47 and 0.42 against
+#   0.89 for real clips).
+# - **No memorisation**: generated samples lie farther from their nearest training image (median 0.24 and
+#   0.23) than real held-out clips do (0.09).
