@@ -65,6 +65,7 @@ print(f"g_lr = {g_lr}, d_lr = {d_lr}: D learns {g_lr / d_lr:.0f}x slower")
 # of training again: the numbers are identical.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 config = config_for("stable", s.profile, seed=s.seed, g_lr=g_lr, d_lr=d_lr)
 run = GANRun(s.profile, config, ds.images, G=G, D=D, opt_g=opt_g, opt_d=opt_d, device=s.device)
 assert run.G is G and run.opt_d is opt_d
