@@ -261,10 +261,15 @@ def variants(
     return step_columns(pd.DataFrame(rows))
 
 
+def act_one_steps(prof: cfg.Profile) -> int:
+    """The length of an equal-LR run that only act one needs: its window's end (a smoke run is shorter)."""
+    return min(EARLY[1], prof.gan_steps)
+
+
 def one_thread(prof, images, classifier=None, reference=None, seeds=SCREENED) -> dict:
     """The story's runs again with one CPU thread instead of this machine's default: act one's window for the
     equal-LR runs (300 steps), the whole nerfed runs."""
-    early = min(EARLY[1], prof.gan_steps)  # act one's window (a smoke run is shorter)
+    early = act_one_steps(prof)
     specs = [{"config": "collapse", "seed": s, "steps": early} for s in seeds] + [
         {"config": "stable", "seed": s, "steps": prof.gan_steps} for s in seeds
     ]
@@ -274,7 +279,7 @@ def one_thread(prof, images, classifier=None, reference=None, seeds=SCREENED) ->
 def seed_screen(prof, images, classifier=None, reference=None, seeds=tuple(range(6))) -> dict:
     """Act one (the equal-LR run over its 300-step window) for seeds 0-5 with one and with two CPU threads: the
     screen that chose the notebooks' seeds (``SEEDS``). Losses and spreads only, no judge."""
-    early = min(EARLY[1], prof.gan_steps)
+    early = act_one_steps(prof)
     specs = [{"config": "collapse", "seed": s, "steps": early} for s in seeds]
     root = cfg.runs_dir() / f"seed_screen_{prof.name}"
     tables = [variants(prof, images, specs, root / f"t{n}", n).assign(threads=n) for n in (1, 2)]
@@ -285,7 +290,7 @@ def channel_tell(prof, images, classifier=None, reference=None, seeds=TELL_SEEDS
     """A Generator that makes one channel and copies it (no tell) in both fights, one CPU thread as in
     ``one_thread``; and how well a classifier that sees only channel differences tells the default Generator's
     fakes from real clips at steps 0, 50 and 300 of the equal-LR runs."""
-    early = min(EARLY[1], prof.gan_steps)
+    early = act_one_steps(prof)
     specs = [{"config": "collapse", "seed": s, "steps": early, "g_repeat_channels": True} for s in seeds] + [
         {"config": "stable", "seed": s, "steps": prof.gan_steps, "g_repeat_channels": True} for s in seeds
     ]
@@ -329,7 +334,7 @@ def per_image(prof, images, classifier=None, reference=None, seeds=SEEDS) -> dic
     (``d_norm="layer"``), the equal-LR fight over act one's window (300 steps) for each seed, with one CPU thread
     as ``one_thread``; a ``report`` row per run and the same per-step tables as ``story``. (Longer runs and the
     nerfed fight against this D: docs/experiments.md, round 13.)"""
-    early = min(EARLY[1], prof.gan_steps)
+    early = act_one_steps(prof)
     specs = [{"config": "collapse", "seed": s, "steps": early, "d_norm": "layer"} for s in seeds]
     root = cfg.runs_dir() / f"per_image_{prof.name}"
     runs = variants(prof, images, specs, root, 1, classifier, reference)
