@@ -6,6 +6,8 @@ Batches are ``(x, y)``: x [B, 3, H, W] in [-1, 1], y int64 digit labels, where -
 
 from __future__ import annotations
 
+import dataclasses
+
 import time
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import torch
 from torch import nn
 
 from . import checkpoints, config
-from .models import ResNet9, resnet9_for
+from .models import ResNet9, resnet9_config, resnet9_for
 from .progress import tqdm
 
 MAKE_IT = "run notebooks/03_resnet9_discriminator.ipynb (or `python -m helpers.classifier`) to train and save one"
@@ -146,8 +148,20 @@ def load_classifier(path: str | Path, device: torch.device | str | None = None) 
 
 
 def checkpoint_path(prof) -> Path:
-    """Where the classifier of a profile is kept: the later notebooks load it as D's warm start and as judge."""
-    return config.runs_dir() / f"classifier_{prof.name}.pt"
+    """Where the classifier of a profile is kept: the later notebooks load it as D's warm start and as judge.
+    A profile whose ResNet-9 was changed (``--set d_norm=layer``) gets a file of its own, named for the change,
+    so that warm-starting such a D never overwrites the judge."""
+    base = config.PROFILES.get(prof.name, prof)
+    changed = {k: v for k, v in resnet9_config(prof).items() if v != resnet9_config(base)[k]}
+    suffix = "".join(f"_{k}={v}" for k, v in changed.items())
+    return config.runs_dir() / f"classifier_{prof.name}{suffix}.pt"
+
+
+def judge_for(prof, ds, device="cpu") -> ResNet9:
+    """The judge of every run in a profile: notebook 03's classifier, whatever architecture a run gave its D."""
+    base = config.PROFILES.get(prof.name, prof)
+    same_net = {f: getattr(base, f) for f in ("d_width", "d_act", "d_prep_norm", "d_norm")}
+    return classifier_for(dataclasses.replace(prof, **same_net), ds, device=device)
 
 
 def loaders(ds, batch_size: int, test_fraction: float = 0.1, seed: int = 0):

@@ -191,11 +191,11 @@ def warm_start_source(prof: cfg.Profile, ds):
 
 def curve_judge(prof: cfg.Profile, ds, every: int):
     """The learning-curve callback, judged by notebook 03's classifier against real held-out clips."""
-    from .classifier import classifier_for
+    from .classifier import judge_for
     from .curves import judge_every
 
     _, test = ds.split()
-    return judge_every(every, classifier_for(prof, ds, device="cpu"), ds.images[test])
+    return judge_every(every, judge_for(prof, ds), ds.images[test])
 
 
 if __name__ == "__main__":

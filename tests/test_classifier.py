@@ -105,3 +105,21 @@ def test_classifier_for_retrains_when_the_saved_network_no_longer_fits_the_profi
     save_checkpoint(retrained, c.checkpoint_path(prof))  # a fitting one is loaded, not retrained
     monkeypatch.setattr(c, "train_digit_classifier", lambda *a, **k: pytest.fail("retrained a fitting classifier"))
     assert c.classifier_for(prof, ds=None, device="cpu").config == retrained.config
+
+
+def test_a_run_with_another_d_is_still_judged_by_notebook_03s_classifier(monkeypatch):
+    """``--set d_norm=layer`` changes D, not the judge: the judge is the profile's own classifier, and a
+    classifier trained for the changed D (a warm start) is kept in a file of its own, never over the judge."""
+    import dataclasses
+
+    import helpers.classifier as c
+    from helpers import config
+
+    prof = config.profile("smoke")
+    layer = dataclasses.replace(prof, d_norm="layer")
+    assert c.checkpoint_path(layer) != c.checkpoint_path(prof)
+    assert "d_norm" not in c.checkpoint_path(prof).name and "norm=layer" in c.checkpoint_path(layer).name
+    judge = ResNet9(width=prof.d_width, act=prof.d_act, prep_norm=prof.d_prep_norm)
+    save_checkpoint(judge, c.checkpoint_path(prof))
+    monkeypatch.setattr(c, "train_digit_classifier", lambda *a, **k: pytest.fail("retrained the judge"))
+    assert c.judge_for(layer, ds=None).config["norm"] == prof.d_norm
