@@ -7,7 +7,6 @@ Batches are ``(x, y)``: x [B, 3, H, W] in [-1, 1], y int64 digit labels, where -
 from __future__ import annotations
 
 import dataclasses
-
 import time
 from pathlib import Path
 
