@@ -30,8 +30,17 @@ from .metrics import channel_gap
 from .models import as_discriminator, generator_for, resnet9_config, resnet9_for
 from .progress import tqdm
 
-# The two runs of the story differ only in D's learning rate.
-CONFIGS = {"collapse": dict(g_lr=2e-4, d_lr=2e-4), "stable": dict(g_lr=2e-4, d_lr=2e-5)}
+# The two runs of the story differ only in D's learning rate. Notebook 08's recipes go back to equal rates with
+# a D that normalizes each image on its own (below), and augment what D sees; the conditional one names digits.
+CONFIGS = {
+    "collapse": dict(g_lr=2e-4, d_lr=2e-4),
+    "stable": dict(g_lr=2e-4, d_lr=2e-5),
+    "recipe": dict(g_lr=2e-4, d_lr=2e-4, augment_p=0.3),
+    "conditional": dict(g_lr=2e-4, d_lr=2e-4, augment_p=0.3, classes=10),
+}
+# What a configuration changes in the profile's networks: the recipes' D normalizes per image (layer norm),
+# so that it cannot tell a real batch from a fake one by the batch's statistics (docs/experiments.md, round 15).
+PROFILE_CHANGES = {"recipe": dict(d_norm="layer"), "conditional": dict(d_norm="layer")}
 COLUMNS = ["step", "D_loss", "G_loss", "D(x)", "D(G(z))", "seconds"]
 
 
@@ -68,10 +77,17 @@ class GANConfig:
 
 
 def config_for(name: str, prof: cfg.Profile, **overrides) -> GANConfig:
-    """The named run (``collapse`` or ``stable``) sized by a profile."""
+    """The named run (``collapse``, ``stable``, ``recipe`` or ``conditional``) sized by a profile; the recipes
+    run ``prof.recipe_steps``. Build it with ``profile_for(name, prof)``, which holds the recipes' D."""
     if name not in CONFIGS:
         raise ValueError(f"unknown config {name!r}: choose one of {', '.join(CONFIGS)}")
-    return GANConfig(name=name, **{"steps": prof.gan_steps, **CONFIGS[name], **overrides})
+    steps = prof.recipe_steps if name in PROFILE_CHANGES else prof.gan_steps
+    return GANConfig(name=name, **{"steps": steps, **CONFIGS[name], **overrides})
+
+
+def profile_for(name: str, prof: cfg.Profile, **overrides) -> cfg.Profile:
+    """``prof`` with what configuration ``name`` changes in the networks (``PROFILE_CHANGES``), then ``overrides``."""
+    return dataclasses.replace(prof, **{**PROFILE_CHANGES.get(name, {}), **overrides})
 
 
 def build_models(prof: cfg.Profile, config: GANConfig, classifier: nn.Module | None = None):
@@ -443,7 +459,15 @@ def saved_config(state: dict) -> GANConfig:
 
 
 # The profile fields that only set budgets and logging: a run may resume under other values of these.
-BUDGET_FIELDS = ("name", "gan_steps", "sweep_steps", "log_every", "checkpoint_every", "classifier_epochs")
+BUDGET_FIELDS = (
+    "name",
+    "gan_steps",
+    "recipe_steps",
+    "sweep_steps",
+    "log_every",
+    "checkpoint_every",
+    "classifier_epochs",
+)
 
 
 def model_fields(prof: dict) -> dict:

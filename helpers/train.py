@@ -1,6 +1,6 @@
 """Train a GAN run from a terminal, or summarize a folder of runs.
 
-    python -m helpers.train --config collapse|stable [--profile P] [--steps N] [--seed S] [--out DIR] [--resume]
+    python -m helpers.train --config collapse|stable|recipe|conditional [--profile P] [--steps N] [--seed S] [--out DIR] [--resume]
                             [--set FIELD=VALUE ...]
     python -m helpers.train --summarize runs/    # both acts' tests for every run under a folder
 
@@ -19,7 +19,7 @@ from . import config as cfg
 from . import distributed
 from .analysis import last_fifth
 from .checkpoints import CheckpointError
-from .engine import CONFIGS, GANConfig, GANRun, config_for, run_dir
+from .engine import CONFIGS, GANConfig, GANRun, config_for, profile_for, run_dir
 
 # Fields ``--set`` may change: the profile's (models, data, batch) and the run's (rates, stabilizers);
 # the run's name, seed and length have flags of their own.
@@ -131,7 +131,7 @@ def train(parser: argparse.ArgumentParser, args) -> None:
 
     try:
         prof_changes, run_changes = parse_overrides(args.set)
-        prof = cfg.profile(args.profile, **prof_changes)
+        prof = profile_for(args.config, cfg.profile(args.profile), **prof_changes)
     except ValueError as e:
         parser.error(str(e))
     if args.curve % prof.log_every:

@@ -75,9 +75,10 @@ def profile_of(path: str | Path) -> cfg.Profile:
 
 def differences(t: Trained, base: cfg.Profile) -> dict:
     """What a trained run changed from ``base`` (a profile) and from its named configuration: field -> value."""
-    from .engine import CONFIGS, model_fields
+    from .engine import CONFIGS, model_fields, profile_for
 
-    mine, theirs = model_fields(dataclasses.asdict(t.prof)), model_fields(dataclasses.asdict(base))
+    mine = model_fields(dataclasses.asdict(t.prof))
+    theirs = model_fields(dataclasses.asdict(profile_for(t.config.name, base)))
     changed = {k: v for k, v in mine.items() if theirs.get(k) != v}
     named = GANConfig(name=t.config.name, **CONFIGS.get(t.config.name, {}))
     for f in dataclasses.fields(GANConfig):

@@ -117,3 +117,22 @@ def test_a_warm_started_run_copies_the_classifier_from_the_command_line(tmp_path
     )
     assert done.returncode == 0, done.stderr
     assert torch.load(out / "checkpoint.pt", weights_only=True)["config"]["warm_start"] is True
+
+
+@pytest.mark.parametrize("name", ["recipe", "conditional"])
+def test_the_recipes_train_from_a_terminal_with_their_own_d_and_resume(name, tmp_path):
+    """``--config recipe|conditional`` trains notebook 08's recipes: a per-image D, augmentation, equal rates;
+    the conditional one also names digits. An interrupted run resumes."""
+    from helpers import trained
+
+    out = tmp_path / name
+    args = ("helpers.train", "--config", name, "--profile", "smoke", "--out", out)
+    first = cli(*args, "--steps", 2)
+    assert first.returncode == 0, first.stderr
+    resumed = cli(*args, "--resume")
+    assert resumed.returncode == 0 and "resuming" in resumed.stdout, resumed.stderr
+    run = trained.load(out)
+    assert run.step == cfg.PROFILES["smoke"].recipe_steps and run.prof.d_norm == "layer"
+    assert run.config.augment_p > 0 and run.config.g_lr == run.config.d_lr
+    assert run.config.classes == (10 if name == "conditional" else 0)
+    assert trained.differences(run, cfg.PROFILES["smoke"]) == {}  # the recipe itself, nothing changed
