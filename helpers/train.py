@@ -1,7 +1,7 @@
 """Train a GAN run from a terminal, or summarize a folder of runs.
 
-    python -m helpers.train --config collapse|stable|recipe|conditional [--profile P] [--steps N] [--seed S] [--out DIR] [--resume]
-                            [--set FIELD=VALUE ...]
+    python -m helpers.train --config collapse|stable|recipe|conditional [--profile P] [--steps N] [--seed S]
+                            [--out DIR] [--resume] [--set FIELD=VALUE ...]
     python -m helpers.train --summarize runs/    # both acts' tests for every run under a folder
 
 With no other flags, ``--config C --profile P --seed S`` makes exactly the run the notebooks show for that
