@@ -73,6 +73,9 @@ class GANConfig:
     augment_p: float = 0.0  # probability of each of helpers.augment's operations, per sample
     ada_target: float = 0.0  # > 0: ADA's adaptive p, steered towards E[sign(D(x))] = this (Karras et al. 2020: 0.6)
     classes: int = 0  # > 0: G makes the asked class and D judges it too (AC-GAN, Odena et al. 2017)
+    # > 0 with classes = 0: D alone also learns to name the real clips' digits (a semi-supervised D, as in
+    # Salimans et al. 2016) and G stays unconditional: the labels shape what D looks at, never what G is asked.
+    d_classes: int = 0
     aux_weight: float = 1.0  # weight of the class losses beside the real/fake ones
 
 
@@ -106,7 +109,7 @@ def build_models(prof: cfg.Profile, config: GANConfig, classifier: nn.Module | N
         G = generator_for(prof, config.classes)
         # A fresh D draws its weights after a throw-away ResNet-9: the order every measured run was made in.
         base = classifier if config.warm_start else resnet9_for(prof)
-        D = as_discriminator(base, warm_start=config.warm_start, classes=config.classes).cpu()
+        D = as_discriminator(base, warm_start=config.warm_start, classes=config.classes or config.d_classes).cpu()
         if config.spectral_norm:
             spectral_normalize(D)  # its power iteration starts from random vectors: seeded here too
     return G, D
@@ -166,9 +169,9 @@ class GANRun:
         self.prof, self.config, self.device, self.world = prof, config, device or cfg.device(), world
         self.out = Path(out) if out else run_dir(prof, config.name, config.seed)
         self.labels = None
-        if config.classes:  # a conditional run learns from the labelled clips only
+        if config.classes or config.d_classes:  # a run that uses digits learns from the labelled clips only
             if labels is None:
-                raise ValueError(f"{config.name} is conditional: pass the clips' labels (dataset.labels)")
+                raise ValueError(f"{config.name} uses the digits: pass the clips' labels (dataset.labels)")
             images, self.labels = images[labels >= 0], labels[labels >= 0].to(self.device)
         self.images = images.to(self.device)  # [N, n_mels, frames], normalized to [-1, 1]
         if G is None or D is None:
@@ -240,7 +243,7 @@ class GANRun:
         d_on_fake, class_fake = heads(out)
         g_loss = bce(d_on_fake, torch.ones_like(d_on_fake))  # -log D(G(z)): non-saturating
         objective = -bce(d_on_fake, torch.zeros_like(d_on_fake)) if self.config.minimax else g_loss
-        if class_fake is not None:
+        if y_fake is not None:
             objective = objective + self.config.aux_weight * cross_entropy(class_fake, y_fake)
         self.opt_g.zero_grad(set_to_none=True)
         objective.backward()
@@ -251,14 +254,15 @@ class GANRun:
     def batch(self):
         """A random batch of real images [B, 3, H, W] and of latent vectors [B, latent_size], both from the
         run's own random stream (saved with it, so a resumed run draws the same batches); for a conditional
-        run also the real clips' labels and the digits G is asked for (else None, None)."""
+        run also the real clips' labels and the digits G is asked for (else None, None; a semi-supervised D's
+        run gets the labels and None)."""
         # Under torchrun every process draws the whole global batch from the same stream and keeps its share.
         b, mine = self.prof.batch_size, self.world.shard(self.prof.batch_size)
         idx = torch.randint(len(self.images), (b,), generator=self.rng)[mine].to(self.device)
         z = torch.randn(b, self.prof.latent_size, generator=self.rng)[mine].to(self.device)
         real = self.images[idx].unsqueeze(1).expand(-1, self.prof.features.shape[0], -1, -1)
         if not self.config.classes:
-            return real, z, None, None
+            return real, z, None if self.labels is None else self.labels[idx], None
         asked = torch.randint(self.config.classes, (b,), generator=self.rng)[mine].to(self.device)
         return real, z, self.labels[idx], asked
 

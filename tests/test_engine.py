@@ -316,3 +316,30 @@ def test_a_trained_run_samples_as_the_run_did_whatever_statistics_were_saved(tmp
     resumed = run(tmp_path, steps=4)
     assert resumed.load() and torch.allclose(resumed.sample(z), r.sample(z), atol=1e-6)
     assert torch.allclose(trained.load(r.out, average=False).sample(z), r.sample(z, average=False), atol=1e-6)
+
+
+def test_a_semi_supervised_d_learns_the_real_digits_while_g_stays_unconditional(tmp_path):
+    """``d_classes``: D's class head learns from the real clips' labels, G is asked for nothing and its step
+    is the plain non-saturating one (its gradient does not depend on the class head)."""
+    labels = torch.arange(40) % 10
+    r = GANRun(
+        PROF,
+        config_for("stable", PROF, d_classes=10),
+        images(),
+        out=tmp_path / "semi",
+        device=torch.device("cpu"),
+        labels=labels,
+    )
+    real, z, y_real, y_fake = r.batch()
+    assert y_real.shape == (PROF.batch_size,) and y_fake is None
+    assert r.D(real).shape == (PROF.batch_size, 11) and r.G(z).shape == (PROF.batch_size, *PROF.features.shape)
+    head = r.D.head.linear.weight
+    before = head[1:].detach().clone()
+    r.train_step()
+    assert not torch.equal(head[1:], before)  # D learned to name digits
+    fake = r.G(z)
+    r.D.zero_grad(set_to_none=True)
+    r.g_step(fake, real, None)
+    assert head.grad is None or head.grad[1:].abs().sum() == 0  # G's loss reads only the real/fake logit
+    with pytest.raises(ValueError, match="labels"):
+        GANRun(PROF, config_for("stable", PROF, d_classes=10), images(), out=tmp_path / "x")
