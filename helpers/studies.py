@@ -18,7 +18,7 @@ from torch import nn
 from . import config as cfg
 from . import trained
 from .analysis import EARLY, REIGN, SPREAD, balance, quick_win, reign, sample_spread, spread_out_at
-from .engine import GANRun, config_for, longer_dir, resume_or_start, run_dir
+from .engine import GANRun, config_for, longer_dir, profile_for, resume_or_start, run_dir
 
 QUICK_WIN_COLUMNS = ("early D_loss", "early G_loss", "spread at 300", "D won at once")  # None: too short
 LEARNED = 9  # a Generator "learned" when the judge spreads its samples over at least 9 of the 10 digits
@@ -251,7 +251,7 @@ def variants(
         spec = dict(spec)
         name, seed, steps = spec.pop("config"), spec.pop("seed"), spec.pop("steps")
         prof_changes, run_changes = parse_overrides([f"{k}={v}" for k, v in spec.items()])
-        p = dataclasses.replace(prof, **prof_changes)
+        p = profile_for(name, prof, **prof_changes)
         run = resume_or_start(
             p, config_for(name, p, seed=seed, steps=steps, **run_changes), images, out=Path(root) / f"{name}_s{seed}"
         )
@@ -357,7 +357,7 @@ def judged(prof, images, spec: dict, out: Path, classifier, reference, every: in
     spec = dict(spec)
     name, seed, steps = spec.pop("config"), spec.pop("seed"), spec.pop("steps")
     prof_changes, run_changes = parse_overrides([f"{k}={v}" for k, v in spec.items()])
-    p = dataclasses.replace(prof, **prof_changes)
+    p = profile_for(name, prof, **prof_changes)
     run = resume_or_start(p, config_for(name, p, seed=seed, steps=steps, **run_changes), images, out=out, labels=labels)
     with threads(n_threads):
         run.train(on_log=judge_every(every, classifier, reference), progress=False)

@@ -150,6 +150,8 @@ def test_a_judged_run_keeps_its_learning_curve_and_resumes_it(tmp_path):
     assert run.step == 4 and run.prof.d_norm == "layer"
     curve = read_curve(tmp_path / "r")
     assert curve.step.tolist() == [2, 4] and {"IS", "FD", "C2ST", "classes"} <= set(curve.columns)
+    assert {"IS (live G)", "FD (live G)", "C2ST (live G)"} <= set(curve.columns)  # the average and the live G
+    assert not curve["FD"].equals(curve["FD (live G)"])
     longer = judged(PROF, images(), {**spec, "steps": 6}, tmp_path / "r", judge, reference, every=2)
     assert longer.step == 6 and read_curve(tmp_path / "r").step.tolist() == [2, 4, 6]
 
