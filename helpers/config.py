@@ -60,7 +60,7 @@ class Profile:
     batch_size: int = 64
     classifier_epochs: int = 12
     gan_steps: int = 2400  # the story's runs: long enough for the nerf to balance every seed (docs, round 14)
-    recipe_steps: int = 3000  # notebook 08's recipes (helpers.engine.CONFIGS): within 60 minutes on 2 cores
+    recipe_steps: int = 2400  # notebook 08's recipes (helpers.engine.CONFIGS): the story's length
     sweep_steps: int = 400  # per run of notebook 07's sweep (36 runs: about an hour on 2 cores)
     log_every: int = 50
     checkpoint_every: int = 200

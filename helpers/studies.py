@@ -364,43 +364,26 @@ def judged(prof, images, spec: dict, out: Path, classifier, reference, every: in
     return run
 
 
-# Deliverable 1 of the digits issue: is it a matter of time? One seed each, judged every 500 steps.
-CURVE_RUNS = {
-    "nerfed D (the story's)": {"config": "stable", "seed": 0, "steps": 6000},
-    "R1 penalty, equal rates": {"config": "collapse", "seed": 0, "steps": 6000, "r1_gamma": 1.0},
-    "instance noise, equal rates": {"config": "collapse", "seed": 0, "steps": 10000, "instance_noise": 0.2},
-    "per-image D, equal rates": {"config": "collapse", "seed": 0, "steps": 6000, "d_norm": "layer"},
-}
-
-
-def learning_curves(prof, images, classifier=None, reference=None) -> dict:
-    """The runs of ``CURVE_RUNS`` (shorter in a smoke profile), each with its learning curve."""
-    from .curves import read_curve
-
-    root, rows, curves = cfg.runs_dir() / f"curves_{prof.name}", [], []
-    for label, spec in CURVE_RUNS.items():
-        spec = {**spec, "steps": spec["steps"] if prof.name != "smoke" else 2 * prof.log_every}
-        every = 500 if prof.name != "smoke" else prof.log_every
-        out = root / "".join(ch if ch.isalnum() else "_" for ch in label)
-        run = judged(prof, images, spec, out, classifier, reference, every)
-        rows.append({"run": label, **report(run)})
-        curves.append(read_curve(out).assign(run=label))
-    return {"runs": step_columns(pd.DataFrame(rows)), "curves": pd.concat(curves)}
-
-
 def sweep_study(prof, images, classifier=None, reference=None) -> dict:
     from . import sweep
 
     return sweep.study(prof, images, classifier, reference)
 
 
+def digits_study(prof, ds, classifier) -> dict:
+    from . import digits
+
+    return digits.study(prof, ds, classifier)
+
+
+WHOLE_DATASET = {"digits"}  # studies that need the clips' labels and splits, not only the images
 STUDIES = {
     "story": story,
     "one_thread": one_thread,
     "seed_screen": seed_screen,
     "channel_tell": channel_tell,
     "per_image": per_image,
-    "curves": learning_curves,
+    "digits": digits_study,
     "sweep": sweep_study,
 }
 
@@ -429,7 +412,7 @@ def main(argv=None) -> None:
     judge = classifier_for(prof, ds, device="cpu")
     for name in args.studies or list(STUDIES):
         make = STUDIES[name]
-        tables = make(prof, ds.images, judge, ds.images[test])
+        tables = make(prof, ds, judge) if name in WHOLE_DATASET else make(prof, ds.images, judge, ds.images[test])
         minutes = tables["runs"]["minutes"].sum() if "minutes" in tables.get("runs", {}) else None
         out = results.write(
             name,

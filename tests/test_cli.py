@@ -134,5 +134,5 @@ def test_the_recipes_train_from_a_terminal_with_their_own_d_and_resume(name, tmp
     run = trained.load(out)
     assert run.step == cfg.PROFILES["smoke"].recipe_steps and run.prof.d_norm == "layer"
     assert run.config.augment_p > 0 and run.config.g_lr == run.config.d_lr
-    assert run.config.classes == (10 if name == "conditional" else 0)
+    assert run.config.classes == (10 if name == "conditional" else 0) and (run.config.classes or run.config.d_classes)
     assert trained.differences(run, cfg.PROFILES["smoke"]) == {}  # the recipe itself, nothing changed

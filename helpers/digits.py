@@ -1,0 +1,195 @@
+"""Notebook 08, from blobs to digits: one change at a time from the story's nerfed run to the two recipes, each
+run with its learning curve (the judge's scores every ``EVERY`` steps), and three seeds of each recipe.
+
+    python -m helpers.studies make digits    # trains what runs/ lacks, then rewrites results/cpu/digits
+
+The same runs from a terminal, two at a time with one thread each: ``tools/lane.sh`` with the lines that
+``lane_lines`` prints (that is how the committed results were trained).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from . import config as cfg
+from .curves import read_curve
+from .engine import own_steps, run_dir
+from .metrics import classify, near_copies
+from .results import pack
+
+EVERY = 400  # steps between two judgements of a learning curve (cpu profile)
+RECIPES = ("recipe", "conditional")
+RECIPE_SEEDS = (0, 1, 2)
+REAL_IS = "real held-out clips"
+
+# One change at a time, from the story's nerfed run to the recipes (seed 0 each), each for its configuration's
+# own length; the story's run goes on twice as long (``length``), to see whether time alone would do it.
+LADDER = {
+    "nerfed D (the story's)": {"config": "stable", "length": 2, "folder": "nerfed"},
+    "R1 penalty, equal rates": {"config": "collapse", "r1_gamma": 1.0, "folder": "r1"},
+    "instance noise, equal rates": {"config": "collapse", "instance_noise": 0.2, "folder": "instance_noise"},
+    "per-image D, equal rates": {"config": "collapse", "d_norm": "layer", "folder": "per_image"},
+    "+ augmentation": {"config": "collapse", "d_norm": "layer", "augment_p": 0.3, "folder": "augmented"},
+    "+ D names the real digits (the recipe)": {"config": "recipe"},
+    "+ G asked for a digit (conditional)": {"config": "conditional"},
+}
+
+# The goals of the digits issue, as fractions of the real clips' scores or as plain bounds.
+STORY_GOAL = "IS >= 2.5 through G's average, at the story's length"
+GOALS = {
+    "recipe": {
+        "IS >= 70% of real": lambda r, real, story: r["IS"] >= 0.7 * real["IS"],
+        "FD <= 1/4 of the story's nerfed run": lambda r, real, story: r["FD"] <= story["FD"] / 4,
+        "all ten digits used": lambda r, real, story: r["classes"] == 10,
+        "no near-copy of a training clip": lambda r, real, story: r["near copies"] == 0,
+        "two-sample test <= 0.85": lambda r, real, story: r["C2ST"] <= 0.85,
+    },
+    "conditional": {
+        ">= 90% read as asked, every digit": lambda r, real, story: r["worst class"] >= 0.9,
+        "IS >= 80% of real": lambda r, real, story: r["IS"] >= 0.8 * real["IS"],
+    },
+}
+
+
+def every(prof: cfg.Profile) -> int:
+    return EVERY if prof.name != "smoke" else prof.log_every
+
+
+def ladder_specs(prof: cfg.Profile) -> dict:
+    """Each ladder run as ``studies.judged`` takes it: config, seed 0, steps, changes; and its folder."""
+    specs = {}
+    for label, spec in LADDER.items():
+        spec = dict(spec)
+        name, folder = spec.pop("config"), spec.pop("folder", None)
+        steps = int(spec.pop("length", 1) * own_steps(name, prof))
+        out = run_dir(prof, name, 0) if folder is None else cfg.runs_dir() / f"digits_{prof.name}" / folder
+        specs[label] = ({"config": name, "seed": 0, "steps": steps, **spec}, out)
+    return specs
+
+
+def recipe_specs(prof: cfg.Profile) -> dict:
+    """Both recipes for each of ``RECIPE_SEEDS``: (config, seed) -> (spec, folder)."""
+    return {
+        (name, seed): ({"config": name, "seed": seed, "steps": own_steps(name, prof)}, run_dir(prof, name, seed))
+        for name in RECIPES
+        for seed in RECIPE_SEEDS
+    }
+
+
+def all_runs(prof: cfg.Profile) -> list:
+    """Every (spec, folder) of the study, each once."""
+    runs = {out: spec for spec, out in [*ladder_specs(prof).values(), *recipe_specs(prof).values()]}
+    return [(spec, out) for out, spec in runs.items()]
+
+
+def lane_lines(prof: cfg.Profile) -> list[str]:
+    """The study's runs as ``tools/lane.sh`` lines: ``OUT --config C --profile P --seed S --steps N --curve K``."""
+    lines = []
+    for spec, out in all_runs(prof):
+        spec = dict(spec)
+        name, seed, steps = spec.pop("config"), spec.pop("seed"), spec.pop("steps")
+        changes = f" --set {' '.join(f'{k}={v}' for k, v in spec.items())}" if spec else ""
+        lines.append(
+            f"{cfg.relative(out)} --config {name} --profile {prof.name} --seed {seed} --steps {steps} "
+            f"--curve {every(prof)}{changes}"
+        )
+    return lines
+
+
+def present(prof: cfg.Profile) -> bool:
+    from .studies import trained_all
+
+    return trained_all(out for _, out in all_runs(prof))
+
+
+def study(prof: cfg.Profile, ds, classifier) -> dict:
+    """Every run of the study trained (what is missing) and judged: a row per run, the learning curves, the
+    goals per recipe seed, and a few samples of each ladder run (every digit in turn for a conditional G)."""
+    from .studies import judged, report
+
+    train_idx, test_idx = ds.split()
+    reference, train = ds.images[test_idx], ds.images[train_idx]
+    real = brief_real(classifier, reference, ds.images[train_idx])
+    rows, curves, samples = [], [], []
+    labels = {out: label for label, (_, out) in ladder_specs(prof).items()}
+    for spec, out in all_runs(prof):
+        run = judged(prof, ds.images, spec, out, classifier, reference, every(prof), labels=ds.labels)
+        key = {"run": labels.get(out, ""), "config": spec["config"], "seed": spec["seed"]}
+        row = {**key, **report(run, classifier, reference)}
+        row |= memorisation(run, train, reference)
+        rows.append(row)
+        curves.append(read_curve(out).assign(**key))
+        if key["run"]:
+            samples.append(sample_table(run).assign(run=key["run"]))
+    runs, curves = pd.DataFrame(rows), pd.concat(curves, ignore_index=True)
+    story = story_at_its_length(curves, prof)
+    return {
+        "runs": runs,
+        "real": pd.DataFrame([real]),
+        "curves": curves,
+        "goals": goals(runs, real, story),
+        "samples": pd.concat(samples, ignore_index=True),
+    }
+
+
+def story_at_its_length(curves: pd.DataFrame, prof: cfg.Profile) -> pd.Series:
+    """The story's nerfed run judged at the story's own length (``gan_steps``), from its learning curve."""
+    nerfed = curves[curves.run == "nerfed D (the story's)"]
+    return nerfed[nerfed.step == prof.gan_steps].iloc[0]
+
+
+def brief_real(classifier, reference: torch.Tensor, train: torch.Tensor) -> dict:
+    """The ceiling: the judge's Inception Score of the real held-out clips, and the Fréchet distance and
+    two-sample test of real training clips against them (the floor of both)."""
+    from .metrics import brief, judge
+
+    pick = torch.randperm(len(train), generator=torch.Generator().manual_seed(0))[: len(reference)]
+    return {"run": REAL_IS, **brief(judge(classifier, train[pick], reference)), "IS": real_is(classifier, reference)}
+
+
+def real_is(classifier, reference: torch.Tensor) -> float:
+    from .metrics import inception_score
+
+    return inception_score(classify(classifier, reference)[0])[0]
+
+
+def memorisation(run, train: torch.Tensor, reference: torch.Tensor, n: int = 1000) -> dict:
+    """``metrics.near_copies`` of ``n`` samples of the run's Generator (every digit in turn when conditional)."""
+    z = torch.randn(n, run.prof.latent_size, generator=torch.Generator().manual_seed(123))
+    asked = torch.arange(n) % run.config.classes if run.config.classes else None
+    copies = near_copies(run.sample(z, asked)[:, 0], train, reference)
+    return {"near copies": copies["near copies"], "median distance to train": copies["median distance to train"]}
+
+
+def sample_table(run, n: int = 10) -> pd.DataFrame:
+    """``n`` samples of the run's Generator (its weight average; a conditional one says 0, 1, ..., 9), packed one
+    image per row (``results.pack``): what notebook 08 shows and plays of each ladder run."""
+    z = torch.randn(n, run.prof.latent_size, generator=torch.Generator().manual_seed(7))
+    asked = torch.arange(n) % run.config.classes if run.config.classes else None
+    images = run.sample(z, asked)[:, 0]
+    digits = asked.tolist() if asked is not None else [-1] * n
+    return pd.DataFrame({"sample": range(n), "digit": digits, "image": [pack(x) for x in images]})
+
+
+def goals(runs: pd.DataFrame, real: dict, story: pd.Series) -> pd.DataFrame:
+    """Each goal, met or not: the story's nerfed run at its own length (``story``, a learning-curve row), then
+    each recipe seed's."""
+    rows = [{"recipe": "stable", "seed": 0, "goal": STORY_GOAL, "met": bool(story["IS"] >= 2.5)}]
+    for name, checks in GOALS.items():
+        for _, r in runs[(runs.config == name) & runs.seed.isin(RECIPE_SEEDS)].iterrows():
+            for goal, check in checks.items():
+                rows.append({"recipe": name, "seed": r.seed, "goal": goal, "met": bool(check(r, real, story))})
+    return pd.DataFrame(rows)
+
+
+def seeds_meeting(goal_table: pd.DataFrame) -> pd.DataFrame:
+    """Per recipe and goal: how many seeds meet it, of how many."""
+    g = goal_table.groupby(["recipe", "goal"], sort=False).met
+    return pd.DataFrame({"seeds meeting it": g.sum().astype(int), "of": g.size()}).reset_index()
+
+
+def read_as(classifier, images: torch.Tensor) -> np.ndarray:
+    """The digit the judge reads in each image [N, H, W]."""
+    return classify(classifier, images)[0].argmax(1)

@@ -1,0 +1,74 @@
+"""Notebook 08's study: every run of the ladder and both recipes, trained, judged and checked against the goals."""
+
+import dataclasses
+from types import SimpleNamespace
+
+import torch
+
+from helpers import config as cfg
+
+PROF = dataclasses.replace(
+    cfg.profile("smoke"),
+    batch_size=8,
+    log_every=2,
+    checkpoint_every=2,
+    g_width=8,
+    d_width=4,
+    latent_size=16,
+    gan_steps=2,
+    recipe_steps=4,
+)
+
+
+def dataset(n=60):
+    torch.manual_seed(1)
+    images = torch.rand(n, *PROF.features.shape[1:]) * 2 - 1
+    idx = torch.arange(n)
+    return SimpleNamespace(images=images, labels=idx % 10, split=lambda: (idx[idx % 5 != 0], idx[idx % 5 == 0]))
+
+
+def test_the_digits_study_trains_judges_and_checks_every_goal(tmp_path, monkeypatch):
+    from helpers import digits
+    from helpers.models import ResNet9
+    from helpers.results import unpack
+
+    monkeypatch.setenv("AUDIOGAN_RUNS", str(tmp_path))
+    judge = ResNet9(width=4)
+    tables = digits.study(PROF, dataset(), judge)
+    runs = tables["runs"]
+    assert len(runs) == len(digits.LADDER) + 2 * len(digits.RECIPE_SEEDS) - 2  # the recipes' seed 0 is on the ladder
+    assert set(runs.run) == set(digits.LADDER) | {""}
+    steps = runs.set_index("run").steps
+    assert steps["nerfed D (the story's)"] == 2 * PROF.gan_steps and steps["+ augmentation"] == PROF.gan_steps
+    assert steps["+ D names the real digits (the recipe)"] == 4 and steps["+ G asked for a digit (conditional)"] == 2
+    cond = runs[runs.config == "conditional"]
+    assert cond["as asked"].notna().all() and runs[runs.config == "recipe"]["as asked"].isna().all()
+    assert {"IS", "FD", "C2ST", "near copies"} <= set(runs.columns)
+    curves = tables["curves"]
+    assert set(curves.step[curves.run == "nerfed D (the story's)"]) == {2, 4}
+    goals = tables["goals"]
+    assert goals.goal.iloc[0] == digits.STORY_GOAL
+    assert (goals.recipe == "recipe").sum() == len(digits.GOALS["recipe"]) * len(digits.RECIPE_SEEDS)
+    counts = digits.seeds_meeting(goals)
+    assert (counts["of"] == [1] + [len(digits.RECIPE_SEEDS)] * (len(counts) - 1)).all()
+    samples = tables["samples"]
+    said = samples[samples.run == "+ G asked for a digit (conditional)"].digit.tolist()
+    assert said == list(range(10)) and unpack(samples.image.iloc[0]).shape == PROF.features.shape[1:]
+    again = digits.study(PROF, dataset(), judge)  # trained once: the second call only loads and judges
+    assert again["runs"].drop(columns="minutes").equals(runs.drop(columns="minutes"))
+
+
+def test_the_lane_lines_make_the_runs_the_study_reads(tmp_path, monkeypatch):
+    """What ``tools/lane.sh`` trains from a terminal is what the study loads: same folders, same settings."""
+    from helpers import digits
+    from helpers.train import parse_overrides
+
+    monkeypatch.setenv("AUDIOGAN_RUNS", str(tmp_path))
+    lines = digits.lane_lines(PROF)
+    assert len(lines) == len(digits.all_runs(PROF))
+    for line, (spec, out) in zip(lines, digits.all_runs(PROF)):
+        words = line.split()
+        assert words[0] == cfg.relative(out) and words[words.index("--config") + 1] == spec["config"]
+        changes = words[words.index("--set") + 1 :] if "--set" in words else []
+        expected = {k: v for k, v in spec.items() if k not in ("config", "seed", "steps")}
+        assert {**parse_overrides(changes)[0], **parse_overrides(changes)[1]} == expected
