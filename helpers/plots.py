@@ -203,3 +203,26 @@ def channel_curves(tables: dict, title: str = ""):
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def learning_curves(curves, real: dict, title: str = ""):
+    """The judge's scores over training, one line per run (``curves``: the long table of ``helpers.digits``,
+    with a ``run`` label per row): Inception Score, Fréchet distance and two-sample test of G's weight
+    average, with the real clips' values (``real``: a ``metrics.brief`` row) as grey lines."""
+    panels = (
+        ("IS", "Inception Score (higher: more digit-like)"),
+        ("FD", "Fréchet distance (lower: closer to real)"),
+        ("C2ST", "two-sample test (0.5: indistinguishable)"),
+    )
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), sharex=True)
+    for ax, (column, label) in zip(axes, panels):
+        for run, t in curves.groupby("run", sort=False):
+            ax.plot(t.step, t[column], marker="o", ms=3, label=run)
+        ax.axhline(real[column], color="grey", ls="--", lw=1)
+        ax.set(xlabel="step (iteration)", title=label)
+        ax.title.set_fontsize(9)
+    axes[1].set_yscale("log")
+    axes[-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -28,3 +28,22 @@ def test_reign_curves_sets_the_sample_spread_beside_the_losses():
     assert list(curve.get_xdata()) == [100, 200, 300, 400] and dot.get_xdata()[0] == 400
     assert curve.get_color() == top.get_lines()[0].get_color()  # one colour per run in both panels
     assert len(reign_curves({"seed 1": broken}).axes) == 1  # no spreads, no second panel
+
+
+def test_learning_curves_draw_each_run_against_the_real_line():
+    import pandas as pd
+
+    from helpers.plots import learning_curves
+
+    curves = pd.DataFrame(
+        {
+            "run": ["a", "a", "b", "b"],
+            "step": [1, 2, 1, 2],
+            "IS": [1, 2, 1, 3],
+            "FD": [9, 5, 9, 4],
+            "C2ST": [1, 0.9, 1, 0.8],
+        }
+    )
+    fig = learning_curves(curves, {"IS": 5.2, "FD": 7.0, "C2ST": 0.5})
+    lines = fig.axes[0].get_lines()
+    assert len(lines) == 3 and list(lines[1].get_ydata()) == [1, 3]  # two runs and the real line
