@@ -11,7 +11,7 @@ import sys
 import pandas as pd
 
 from . import results
-from .config import REPO
+from .config import PROFILES, REPO
 from .studies import SEEDS
 
 START, END = "<!-- results: written by `python -m helpers.readme` from results/ -->", "<!-- results: end -->"
@@ -99,7 +99,44 @@ def table(profile: str = "cpu") -> str:
             "| D with a per-image layer norm instead of BatchNorm, one thread: equal LR, steps 101-300 | "
             f"| {seed0} | {seeds} |"
         )
+    if results.committed("digits", profile):
+        rows += digits_rows(results.read("digits", profile), PROFILES[profile])
     return "\n".join(rows)
+
+
+def digits_rows(t: dict, prof) -> list[str]:
+    """Notebook 08's lines: the story's nerfed run through G's average at its own length, then both recipes for
+    seed 0 and over their seeds, as a share of the real clips' Inception Score, with how many seeds meet every
+    goal."""
+    from .digits import story_at_its_length
+
+    real, runs, goals = t["real"].iloc[0], t["runs"], t["goals"]
+    story = story_at_its_length(t["curves"], prof)
+    rows = [
+        f"| real held-out clips, by the same judge | | IS {real['IS']:.2f} | |",
+        f"| nerfed D at {int(story.step):,} steps, sampled through G's weight average (notebook 08) | | "
+        f"IS {story['IS']:.2f} (live G {story['IS (live G)']:.2f}), FD {story['FD']:.0f} | |",
+    ]
+    titles = {
+        "recipe": "the unconditional recipe: per-image D, augmentation, D names the real digits",
+        "conditional": "the conditional recipe: the same, and G asked for a digit",
+    }
+    for name, title in titles.items():
+        r = runs[runs.config == name].sort_values("seed")
+        first, share = r.iloc[0], 100 * r.IS / real["IS"]
+        read = name == "conditional"
+        met = goals[goals.recipe == name].groupby("seed").met.all()
+        rows.append(
+            f"| {title}, {int(first.steps):,} steps (notebook 08) | | IS {first.IS:.2f} ({share.iloc[0]:.0f}% of "
+            f"real), FD {first.FD:.0f}, two-sample test {first.C2ST:.2f}{as_asked(first['worst class'], read)} | "
+            f"{seeds_of(r)}: IS {span(r.IS)} ({span(share, 0)}% of real), two-sample test {span(r.C2ST)}"
+            f"{as_asked(r['worst class'].min(), read)}; every goal met in {count(met)} |"
+        )
+    return rows
+
+
+def as_asked(share: float, conditional: bool) -> str:
+    return f", worst digit read as asked {share:.0%}" if conditional else ""
 
 
 def render(text: str, profile: str = "cpu") -> str:

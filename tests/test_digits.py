@@ -30,6 +30,7 @@ def dataset(n=60):
 def test_the_digits_study_trains_judges_and_checks_every_goal(tmp_path, monkeypatch):
     from helpers import digits
     from helpers.models import ResNet9
+    from helpers.readme import digits_rows
     from helpers.results import unpack
 
     monkeypatch.setenv("AUDIOGAN_RUNS", str(tmp_path))
@@ -54,6 +55,8 @@ def test_the_digits_study_trains_judges_and_checks_every_goal(tmp_path, monkeypa
     samples = tables["samples"]
     said = samples[samples.run == "+ G asked for a digit (conditional)"].digit.tolist()
     assert said == list(range(10)) and unpack(samples.image.iloc[0]).shape == PROF.features.shape[1:]
+    rows = digits_rows(tables, PROF)  # the README's lines, from the same tables
+    assert len(rows) == 4 and "of 3 |" in rows[2] and "worst digit read as asked" in rows[3]
     again = digits.study(PROF, dataset(), judge)  # trained once: the second call only loads and judges
     assert again["runs"].drop(columns="minutes").equals(runs.drop(columns="minutes"))
 
