@@ -20,10 +20,11 @@ CURVE = "curve.csv"
 LIVE = " (live G)"  # the suffix of the live Generator's columns beside its weight average's
 
 
-def judge_every(every: int, classifier: nn.Module, reference: torch.Tensor, n: int = 1000):
-    """An ``on_log`` callback for ``GANRun.train`` that judges ``n`` samples of the run's Generator at every
-    multiple of ``every`` steps and appends the scores to ``<run>/curve.csv``: its weight average's (what is
-    sampled), and the live G's Inception Score, Fréchet distance and two-sample test beside them."""
+def judge_every(every: int, classifier: nn.Module, reference: torch.Tensor, n: int | None = None):
+    """An ``on_log`` callback for ``GANRun.train`` that judges ``n`` samples (default: ``metrics.samples_for``
+    the run's profile) of the run's Generator at every multiple of ``every`` steps and appends the scores to
+    ``<run>/curve.csv``: its weight average's (what is sampled), and the live G's Inception Score, Fréchet
+    distance and two-sample test beside them."""
 
     def on_log(run) -> None:
         if run.step % every == 0 and run.step not in read_curve(run.out).get("step", pd.Series(dtype=int)).values:

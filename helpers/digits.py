@@ -16,7 +16,7 @@ import torch
 from . import config as cfg
 from .curves import read_curve
 from .engine import own_steps, run_dir
-from .metrics import classify, near_copies
+from .metrics import classify, near_copies, samples_for
 from .results import pack
 
 EVERY = 400  # steps between two judgements of a learning curve (cpu profile)
@@ -155,8 +155,10 @@ def real_is(classifier, reference: torch.Tensor) -> float:
     return inception_score(classify(classifier, reference)[0])[0]
 
 
-def memorisation(run, train: torch.Tensor, reference: torch.Tensor, n: int = 1000) -> dict:
-    """``metrics.near_copies`` of ``n`` samples of the run's Generator (every digit in turn when conditional)."""
+def memorisation(run, train: torch.Tensor, reference: torch.Tensor) -> dict:
+    """``metrics.near_copies`` of the judged number of samples of the run's Generator (every digit in turn when
+    conditional)."""
+    n = samples_for(run.prof)
     z = torch.randn(n, run.prof.latent_size, generator=torch.Generator().manual_seed(123))
     asked = torch.arange(n) % run.config.classes if run.config.classes else None
     copies = near_copies(run.sample(z, asked)[:, 0], train, reference)

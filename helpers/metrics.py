@@ -77,10 +77,19 @@ def judge(
     return report
 
 
-def judge_run(run, classifier: nn.Module, reference: torch.Tensor, n: int = 1000, seed: int = 123, **how) -> dict:
-    """``judge`` on ``n`` samples of a GAN run's Generator, from latent vectors fixed by ``seed``; a
+SAMPLES = 1000  # judged per Generator; a smoke run, which checks only that everything runs, judges 100
+
+
+def samples_for(prof) -> int:
+    return 100 if prof.name == "smoke" else SAMPLES
+
+
+def judge_run(run, classifier: nn.Module, reference: torch.Tensor, n: int | None = None, seed: int = 123, **how):
+    """``judge`` on ``n`` samples (``samples_for`` the run's profile) of a GAN run's Generator, from latent
+    vectors fixed by ``seed``; a
     conditional Generator is asked for every class in turn (n / classes each). ``how`` goes to ``run.sample``
     (``average=False``: a run in training's live Generator instead of its weight average)."""
+    n = n or samples_for(run.prof)
     z = torch.randn(n, run.prof.latent_size, generator=torch.Generator().manual_seed(seed))
     classes = getattr(run.config, "classes", 0)
     asked = torch.arange(n) % classes if classes else None
