@@ -88,9 +88,10 @@ def config_for(name: str, prof: cfg.Profile, **overrides) -> GANConfig:
     return GANConfig(name=name, **{"steps": own_steps(name, prof), **CONFIGS[name], **overrides})
 
 
-# The recipes' lengths, in the profile's ``recipe_steps``: the conditional Generator's scores peaked near 1,000
-# steps in its screening run and fell after (docs/experiments.md, round 17), so it stops at half.
-RECIPE_LENGTH = {"recipe": 1.0, "conditional": 0.5}
+# The recipes' lengths, in the profile's ``recipe_steps``: the conditional Generator's Fréchet distance was
+# lowest near step 800-1,000 of its screening runs and rose after (docs/experiments.md, round 17): it stops
+# at a third (800 steps in the cpu profile).
+RECIPE_LENGTH = {"recipe": 1.0, "conditional": 1 / 3}
 
 
 def own_steps(name: str, prof: cfg.Profile) -> int:

@@ -124,6 +124,7 @@ def test_the_recipes_train_from_a_terminal_with_their_own_d_and_resume(name, tmp
     """``--config recipe|conditional`` trains notebook 08's recipes: a per-image D, augmentation, equal rates;
     the conditional one also names digits. An interrupted run resumes."""
     from helpers import trained
+    from helpers.engine import own_steps
 
     out = tmp_path / name
     args = ("helpers.train", "--config", name, "--profile", "smoke", "--out", out)
@@ -132,7 +133,7 @@ def test_the_recipes_train_from_a_terminal_with_their_own_d_and_resume(name, tmp
     resumed = cli(*args, "--resume")
     assert resumed.returncode == 0 and "resuming" in resumed.stdout, resumed.stderr
     run = trained.load(out)
-    assert run.step == cfg.PROFILES["smoke"].recipe_steps and run.prof.d_norm == "layer"
+    assert run.step == own_steps(name, cfg.PROFILES["smoke"]) and run.prof.d_norm == "layer"
     assert run.config.augment_p > 0 and run.config.g_lr == run.config.d_lr
     assert run.config.classes == (10 if name == "conditional" else 0) and (run.config.classes or run.config.d_classes)
     assert trained.differences(run, cfg.PROFILES["smoke"]) == {}  # the recipe itself, nothing changed

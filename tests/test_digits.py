@@ -16,7 +16,7 @@ PROF = dataclasses.replace(
     d_width=4,
     latent_size=16,
     gan_steps=2,
-    recipe_steps=4,
+    recipe_steps=6,
 )
 
 
@@ -41,7 +41,7 @@ def test_the_digits_study_trains_judges_and_checks_every_goal(tmp_path, monkeypa
     assert set(runs.run) == set(digits.LADDER) | {""}
     steps = runs.set_index("run").steps
     assert steps["nerfed D (the story's)"] == 2 * PROF.gan_steps and steps["+ augmentation"] == PROF.gan_steps
-    assert steps["+ D names the real digits (the recipe)"] == 4 and steps["+ G asked for a digit (conditional)"] == 2
+    assert steps["+ D names the real digits (the recipe)"] == 6 and steps["+ G asked for a digit (conditional)"] == 2
     cond = runs[runs.config == "conditional"]
     assert cond["as asked"].notna().all() and runs[runs.config == "recipe"]["as asked"].isna().all()
     assert {"IS", "FD", "C2ST", "near copies"} <= set(runs.columns)
