@@ -25,7 +25,8 @@ RECIPE_SEEDS = (0, 1, 2)
 REAL_IS = "real held-out clips"
 
 # One change at a time, from the story's nerfed run to the recipes (seed 0 each), each for its configuration's
-# own length; the story's run goes on twice as long (``length``), to see whether time alone would do it.
+# own length; the story's run and the unconditional recipe also go on twice as long (``length``), to see
+# whether time alone would do it.
 LADDER = {
     "nerfed D (the story's)": {"config": "stable", "length": 2, "folder": "nerfed"},
     "R1 penalty, equal rates": {"config": "collapse", "r1_gamma": 1.0, "folder": "r1"},
@@ -33,6 +34,7 @@ LADDER = {
     "per-image D, equal rates": {"config": "collapse", "d_norm": "layer", "folder": "per_image"},
     "+ augmentation": {"config": "collapse", "d_norm": "layer", "augment_p": 0.3, "folder": "augmented"},
     "+ D names the real digits (the recipe)": {"config": "recipe"},
+    "the recipe, twice as long": {"config": "recipe", "length": 2, "folder": "recipe_longer"},
     "+ G asked for a digit (conditional)": {"config": "conditional"},
 }
 
@@ -114,9 +116,11 @@ def study(prof: cfg.Profile, ds, classifier) -> dict:
     real = brief_real(classifier, reference, ds.images[train_idx])
     rows, curves, samples = [], [], []
     labels = {out: label for label, (_, out) in ladder_specs(prof).items()}
+    seed_runs = {out for _, out in recipe_specs(prof).values()}
     for spec, out in all_runs(prof):
         run = judged(prof, ds.images, spec, out, classifier, reference, every(prof), labels=ds.labels)
         key = {"run": labels.get(out, ""), "config": spec["config"], "seed": spec["seed"]}
+        key["recipe seed"] = out in seed_runs  # one of the recipes' three seeds, at the recipe's own length
         row = {**key, **report(run, classifier, reference)}
         row |= memorisation(run, train, reference)
         rows.append(row)
@@ -180,10 +184,16 @@ def goals(runs: pd.DataFrame, real: dict, story: pd.Series) -> pd.DataFrame:
     each recipe seed's."""
     rows = [{"recipe": "stable", "seed": 0, "goal": STORY_GOAL, "met": bool(story["IS"] >= 2.5)}]
     for name, checks in GOALS.items():
-        for _, r in runs[(runs.config == name) & runs.seed.isin(RECIPE_SEEDS)].iterrows():
+        for _, r in recipe_runs(runs, name).iterrows():
             for goal, check in checks.items():
                 rows.append({"recipe": name, "seed": r.seed, "goal": goal, "met": bool(check(r, real, story))})
     return pd.DataFrame(rows)
+
+
+def recipe_runs(runs: pd.DataFrame, name: str | None = None) -> pd.DataFrame:
+    """The rows of the recipes' seeds (of recipe ``name``, or both), each at its recipe's own length."""
+    mine = runs[runs["recipe seed"].astype(bool)]
+    return mine if name is None else mine[mine.config == name]
 
 
 def seeds_meeting(goal_table: pd.DataFrame) -> pd.DataFrame:

@@ -108,7 +108,7 @@ def digits_rows(t: dict, prof) -> list[str]:
     """Notebook 08's lines: the story's nerfed run through G's average at its own length, then both recipes for
     seed 0 and over their seeds, as a share of the real clips' Inception Score, with how many seeds meet every
     goal."""
-    from .digits import story_at_its_length
+    from .digits import recipe_runs, story_at_its_length
 
     real, runs, goals = t["real"].iloc[0], t["runs"], t["goals"]
     story = story_at_its_length(t["curves"], prof)
@@ -122,7 +122,7 @@ def digits_rows(t: dict, prof) -> list[str]:
         "conditional": "the conditional recipe: the same, and G asked for a digit",
     }
     for name, title in titles.items():
-        r = runs[runs.config == name].sort_values("seed")
+        r = recipe_runs(runs, name).sort_values("seed")
         first, share = r.iloc[0], 100 * r.IS / real["IS"]
         read = name == "conditional"
         met = goals[goals.recipe == name].groupby("seed").met.all()

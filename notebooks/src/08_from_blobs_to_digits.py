@@ -62,7 +62,8 @@ study["real"][["run", "IS", "FD", "C2ST", "classes"]].round(3)
 
 # %% [markdown]
 # ## One change at a time
-# Seed 0 of every step, each for its own length (the story's nerfed run for twice the story's 2,400 steps, the
+# Seed 0 of every step, each for its own length (the story's nerfed run and the unconditional recipe also for
+# twice their 2,400 steps, the
 # conditional recipe for a third, 800 steps: in its screening runs the Fréchet distance was lowest near step
 # 800-1,000 and rose after, while the samples went on being read as the asked digits). All scores are of 1,000
 # samples of G's weight average; `as asked` is the share of a conditional G's samples the judge reads as the
@@ -129,7 +130,7 @@ for name, dbs in shown_runs.items():
 # `python -m helpers.train --config recipe --profile cpu --seed S` and the same with `--config conditional`.
 
 # %%
-recipes = runs[runs.config.isin(digits.RECIPES) & runs.seed.isin(digits.RECIPE_SEEDS)].copy()
+recipes = digits.recipe_runs(runs).copy()
 recipes["IS % of real"] = 100 * recipes.IS / real.IS
 recipes[["config", "seed", "steps", "minutes", "D_loss", "G_loss", "IS", "IS % of real", "FD", "C2ST", "classes",
          "as asked", "worst class", "near copies"]].round(3)
