@@ -128,6 +128,7 @@ for name, dbs in shown_runs.items():
 # ## Three seeds of each recipe, and the goals
 # Both recipes for seeds 0, 1 and 2, from a terminal:
 # `python -m helpers.train --config recipe --profile cpu --seed S` and the same with `--config conditional`.
+# (`minutes` sums the run's own step times; these runs were trained two at a time, one CPU thread each.)
 
 # %%
 recipes = digits.recipe_runs(runs).copy()
