@@ -62,8 +62,7 @@ study["real"][["run", "IS", "FD", "C2ST", "classes"]].round(3)
 
 # %% [markdown]
 # ## One change at a time
-# Seed 0 of every step, each for its own length (the story's nerfed run and the unconditional recipe also for
-# twice their 2,400 steps, the
+# Seed 0 of every step, each for its own length (the story's nerfed run for twice the story's 2,400 steps, the
 # conditional recipe for a third, 800 steps: in its screening runs the Fréchet distance was lowest near step
 # 800-1,000 and rose after, while the samples went on being read as the asked digits). All scores are of 1,000
 # samples of G's weight average; `as asked` is the share of a conditional G's samples the judge reads as the
