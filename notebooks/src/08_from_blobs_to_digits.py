@@ -57,6 +57,7 @@ study = shown("digits", s.profile, lambda: digits.study(s.profile, ds, clf), lam
 # Fréchet distance and of the two-sample test (0.5: a classifier cannot tell the two sets apart).
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 real = study["real"].iloc[0]
 study["real"][["run", "IS", "FD", "C2ST", "classes"]].round(3)
 
@@ -70,6 +71,7 @@ study["real"][["run", "IS", "FD", "C2ST", "classes"]].round(3)
 # training clip than any real held-out clip is (the memorisation check).
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 runs = study["runs"]
 ladder = runs[runs.run.notna() & (runs.run != "")].set_index("run").loc[list(digits.LADDER)]
 ladder["IS % of real"] = 100 * ladder.IS / real.IS
@@ -83,6 +85,7 @@ ladder[columns].round(3)
 # and the live G that D trains against. At each run's last step:
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 curves = study["curves"]
 curves = curves[curves.run.notna() & (curves.run != "")]
 last = curves.loc[curves.groupby("run").step.idxmax()].set_index("run").loc[list(digits.LADDER)]
@@ -94,9 +97,11 @@ last[["step", "IS", "IS (live G)", "FD", "FD (live G)", "C2ST", "C2ST (live G)"]
 # run that has learned what it can flattens out.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 fig = plots.learning_curves(curves, real, title="learning curves, seed 0 (weight average of G)")
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 story_row = digits.story_at_its_length(curves, s.profile)
 print(f"the story's nerfed run at its own {s.profile.gan_steps} steps, through its weight average: "
       f"IS {story_row.IS:.2f} (live G {story_row['IS (live G)']:.2f}), FD {story_row.FD:.1f}, "
@@ -109,6 +114,7 @@ print(f"the story's nerfed run at its own {s.profile.gan_steps} steps, through i
 # (Griffin-Lim, as in notebook 06).
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 samples = study["samples"]
 shown_runs = {"real held-out clips": ds.db[test_idx[:: max(1, len(test_idx) // 10)][:10]]}
 shown_runs |= {run: decibels(t.sort_values("sample").image, ds.denormalize) for run, t in samples.groupby("run", sort=False)}
@@ -130,12 +136,14 @@ for name, dbs in shown_runs.items():
 # (`minutes` sums the run's own step times; these runs were trained two at a time, one CPU thread each.)
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 recipes = digits.recipe_runs(runs).copy()
 recipes["IS % of real"] = 100 * recipes.IS / real.IS
 recipes[["config", "seed", "steps", "minutes", "D_loss", "G_loss", "IS", "IS % of real", "FD", "C2ST", "classes",
          "as asked", "worst class", "near copies"]].round(3)
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 digits.seeds_meeting(study["goals"])
 
 # %% [markdown]
@@ -159,6 +167,7 @@ fig = plots.spectrogram_grid(grid, f, cols=4, vmin=-80, vmax=0, size=1.5,
 # What the judge reads in 100 samples of each asked digit (rows: asked, columns: read):
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 n = 100 if s.profile.name != "smoke" else 10
 zs = torch.randn(10 * n, s.profile.latent_size, generator=torch.Generator().manual_seed(5))
 asked = torch.arange(10).repeat_interleave(n)
@@ -194,6 +203,7 @@ z0, z1 = torch.randn(2, s.profile.latent_size, generator=torch.Generator().manua
 widgets.explorer(cond, ds.denormalize, f, z0, z1, digit=7)
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 fig = widgets.static_strip(cond, ds.denormalize, f, z0, z1, n=6, digit=7, title="from z0 to z1, asked for 7")
 
 # %% [markdown]
