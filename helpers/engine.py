@@ -40,7 +40,7 @@ CONFIGS = {
     "conditional": dict(g_lr=2e-4, d_lr=2e-4, augment_p=0.3, classes=10),
 }
 # What a configuration changes in the profile's networks: the recipes' D normalizes per image (layer norm),
-# so that it cannot tell a real batch from a fake one by the batch's statistics (docs/experiments.md, round 15).
+# so that it cannot tell a real batch from a fake one by the batch's statistics (docs/experiments.md, round 13).
 PROFILE_CHANGES = {"recipe": dict(d_norm="layer"), "conditional": dict(d_norm="layer")}
 COLUMNS = ["step", "D_loss", "G_loss", "D(x)", "D(G(z))", "seconds"]
 
