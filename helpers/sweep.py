@@ -26,7 +26,7 @@ import torch
 from . import checkpoints, trained
 from . import config as cfg
 from .analysis import balance, last_fifth
-from .engine import GANRun, config_for, model_fields, run_dir, same_config
+from .engine import GANRun, config_for, model_fields, same_config
 
 G_LR = 2e-4
 # g_lr / d_lr: 1 is the fair fight, 10 the original project's nerf; 0.25 is the other direction, D learning
@@ -41,6 +41,7 @@ STABILIZERS = {
     "D every 2nd step": dict(d_every=2),  # fewer D updates per G update
 }
 DONE = "done"
+SCORES = ("IS", "FD", "C2ST", "classes", "largest share", "sample std")  # metrics.brief's columns
 
 
 @dataclass(frozen=True)
@@ -87,9 +88,12 @@ def best_points(table: pd.DataFrame, points: list[Point], k: int = 2, by: str = 
     return [p for key in means.index for p in points if (p.group, p.label) == key]
 
 
+ANCHORS = {"1": "collapse", "10": "stable"}  # the ratio points that are the story's runs (notebooks 04, 05)
+
+
 def anchors(points: list[Point]) -> list[Point]:
     """The ratio points that are notebooks 04 and 05's runs: equal rates (1) and the nerf (10)."""
-    return [p for p in points if p.group == "ratio" and p.label in ("1", "10")]
+    return [p for p in points if p.group == "ratio" and p.label in ANCHORS]
 
 
 def longer_check(
@@ -102,15 +106,40 @@ def longer_check(
     workers: int = 2,
     log=print,
 ) -> list[Point]:
-    """The ``k`` best points and the two anchors trained for the profile's full ``gan_steps`` in ``<root>_long``.
-
-    The anchors at full length are the seed runs of notebooks 04 and 05, so those are reused when present."""
-    chosen = list({p.name: p for p in best_points(table, points, k) + anchors(points)}.values())  # unique
+    """The ``k`` best points other than the anchors, trained for the profile's full ``gan_steps`` in
+    ``<root>_long``; a run trained elsewhere with the same configuration (notebook 08's R1 and instance-noise
+    runs, say) is adopted instead of trained again. The anchors at full length are the story's own runs, read
+    by ``story_anchors``."""
+    others = [p for p in points if p not in anchors(points)]
+    contenders = table[~((table.group == "ratio") & table.label.astype(str).isin(ANCHORS))]
+    chosen = best_points(contenders, others, k) if len(contenders) else []
     long_root = Path(root).with_name(f"{Path(root).name}_long")
-    for p in anchors(chosen):
-        adopt(p, prof, prof.gan_steps, run_dir(prof, "collapse" if p.label == "1" else "stable", p.seed), long_root)
+    for p in chosen:
+        any(adopt(p, prof, prof.gan_steps, source, long_root) for source in trained_elsewhere(prof))
     sweep(chosen, prof, prof.gan_steps, images, long_root, workers=workers, log=log)
     return chosen
+
+
+def trained_elsewhere(prof: cfg.Profile) -> list[Path]:
+    """Run folders of other studies that a longer-check point may match: notebook 08's ladder."""
+    return sorted(p for p in (cfg.runs_dir() / f"digits_{prof.name}").glob("*") if (p / "checkpoint.pt").is_file())
+
+
+def story_anchors(prof: cfg.Profile, images: torch.Tensor, classifier=None, reference=None) -> pd.DataFrame:
+    """Ratios 1 and 10 at the full length, in ``collect``'s columns: they *are* the story's runs (``collapse``
+    and ``stable``, its seeds), so their rows come from the story study, from ``runs/`` or its committed
+    results, instead of six more runs of training."""
+    from .studies import shown, story, story_present
+
+    tables = shown("story", prof, lambda: story(prof, images, classifier, reference), lambda: story_present(prof))
+    label = {config: ratio for ratio, config in ANCHORS.items()}
+    rows = []
+    for _, r in tables["runs"].iterrows():
+        h = tables["histories"].query("config == @r.config and seed == @r.seed")
+        scores = {c: r[c] for c in SCORES if c in r}
+        row = {"group": "ratio", "label": label[r.config], "seed": int(r.seed), "steps": int(r.steps)}
+        rows.append({**row, **last_fifth(h), "balanced": bool(r.balanced), "D won": bool(r["D won"]), **scores})
+    return pd.DataFrame(rows)
 
 
 def finished(out: Path, steps: int) -> bool:
@@ -331,15 +360,19 @@ def study(
     k: int = 2,
     workers: int = 2,
 ) -> dict:
-    """Notebook 07's study: every point for ``prof.sweep_steps`` steps, then the ``k`` best and the two anchors
-    at the full ``gan_steps``; one row per run of each (``collect``), with the training time they took."""
+    """Notebook 07's study: every point for ``prof.sweep_steps`` steps, then the ``k`` best at the full
+    ``gan_steps`` beside the story's runs (the anchors); one row per run of each, with the training time."""
     points, root = points_for(prof, seeds), cfg.runs_dir() / f"sweep_{prof.name}"
     sweep(points, prof, prof.sweep_steps, images, root, workers=workers)
     table = collect(points, root, classifier, reference)
     chosen = longer_check(table, points, prof, images, root, k, workers)
     long_root = root.with_name(f"{root.name}_long")
     times = pd.DataFrame([{"part": "sweep", **wall_time(root)}, {"part": "longer check", **wall_time(long_root)}])
-    return {"points": table, "long": collect(chosen, long_root, classifier, reference), "times": times.astype(str)}
+    long = pd.concat(
+        [story_anchors(prof, images, classifier, reference), collect(chosen, long_root, classifier, reference)],
+        ignore_index=True,
+    )
+    return {"points": table, "long": long, "times": times.astype(str)}
 
 
 def present(prof: cfg.Profile, seeds=(0, 1, 2)) -> bool:
@@ -377,8 +410,8 @@ def main(argv=None) -> None:
         type=int,
         default=2,
         metavar="K",
-        help="then train the K best points (by Inception Score) and ratios 1 and 10 at the "
-        "profile's full GAN steps (0: skip)",
+        help="then train the K best points (by Inception Score) at the profile's full GAN steps, beside "
+        "ratios 1 and 10 read from the story's runs (0: skip)",
     )
     args = parser.parse_args(argv)
     prof = cfg.profile(args.profile)
@@ -416,7 +449,9 @@ def main(argv=None) -> None:
     if args.confirm:
         chosen = longer_check(table, points, prof, ds.images, root, args.confirm, args.workers)
         long_root = root.with_name(f"{root.name}_long")
-        print(by_point(collect(chosen, long_root, judge, ds.images[test])).round(3).to_string())
+        story_rows = story_anchors(prof, ds.images, judge, ds.images[test])
+        long = pd.concat([story_rows, collect(chosen, long_root, judge, ds.images[test])], ignore_index=True)
+        print(by_point(long).round(3).to_string())
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ import torch
 
 from helpers import config as cfg
 from helpers import sweep as sw
+from helpers import trained
 from helpers.analysis import last_fifth
-from helpers.engine import GANRun, config_for
+from helpers.engine import GANRun, config_for, run_dir
 
 PROF = dataclasses.replace(
     cfg.profile("smoke"), batch_size=8, g_width=8, d_width=4, latent_size=16, log_every=1, checkpoint_every=1
@@ -105,14 +106,34 @@ def test_scores_are_cached_per_judge_and_the_map_counts_seeds(tmp_path):
     assert m.loc[("ratio", "1"), "balanced"].endswith("/2") and "IS std" in m.columns
 
 
-def test_cli_smoke_profile_trains_scores_and_runs_the_longer_check(tmp_path, capsys):
+def test_cli_smoke_profile_trains_scores_and_reads_the_anchors_from_the_story(tmp_path, capsys):
     root = tmp_path / "sweep"
     sw.main(["--profile", "smoke", "--seeds", "0", "--workers", "1", "--confirm", "1", "--out", str(root)])
     out = capsys.readouterr().out
     assert "sweep of 2 runs x 2 steps" in out and "IS" in out  # smoke: two tiny points, scored
     assert len(list(root.glob("*/done"))) == 2
-    long = list((tmp_path / "sweep_long").glob("*/done"))  # the best point is one of the two anchors
-    assert len(long) == 2 and all(json.loads(d.read_text())["steps"] == cfg.profile("smoke").gan_steps for d in long)
+    assert not list((tmp_path / "sweep_long").glob("*/done"))  # smoke's two points are the anchors: not retrained
+    assert out.count("/3") >= 4  # ratios 1 and 10 at full length: the story's three seeds each, balanced and won
+
+
+def test_the_anchors_at_full_length_are_the_story_runs_in_the_sweeps_columns():
+    rows = sw.story_anchors(PROF, images())
+    assert sorted(set(zip(rows.label, rows.seed))) == sorted((r, s) for r in ("1", "10") for s in (0, 2, 3))
+    fair = trained.load(run_dir(PROF, "collapse", 0))  # the story's run, trained by story_anchors
+    row = rows.query("label == '1' and seed == 0").iloc[0]
+    assert row.D_loss == pytest.approx(last_fifth(fair.frame())["D_loss"]) and row.steps == PROF.gan_steps
+
+
+def test_the_longer_check_trains_the_best_other_point_and_adopts_a_run_trained_elsewhere(tmp_path):
+    points = sw.ratio_points((0,), (1, 10)) + sw.stabilizer_points((0,), {"R1 penalty 1": dict(r1_gamma=1.0)})
+    table = pd.DataFrame([{"group": p.group, "label": p.label, "IS": i} for p, i in zip(points, (3.0, 2.0, 1.5))])
+    ladder = cfg.runs_dir() / f"digits_{PROF.name}" / "r1"  # notebook 08's R1 run: the same configuration
+    config = config_for("collapse", PROF, seed=0, steps=PROF.gan_steps, r1_gamma=1.0)
+    GANRun(PROF, config, images(), out=ladder, device=torch.device("cpu")).train(progress=False)
+    chosen = sw.longer_check(table, points, PROF, images(), tmp_path / "sweep", k=1, workers=1, log=lambda *_: None)
+    assert [p.label for p in chosen] == ["R1 penalty 1"]  # ratio 1 scored higher, but it is an anchor
+    done = json.loads((tmp_path / "sweep_long" / chosen[0].name / sw.DONE).read_text())
+    assert done["trained now"] == 0 and done["adopted from"].endswith("r1")
 
 
 def test_an_identical_run_trained_elsewhere_is_adopted_and_a_different_one_is_not(tmp_path):
