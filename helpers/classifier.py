@@ -193,8 +193,26 @@ def train_digit_classifier(prof, ds, device=None, epochs: int | None = None, see
         test_clips=len(test.dataset),
         mean=ds.mean.tolist(),
         std=ds.std.tolist(),
+        history=history.to_dict("list"),
+        confusion=confusion.tolist(),
     )
     return model, history, confusion
+
+
+def digit_classifier(prof, ds, device=None, progress: bool = True):
+    """Notebook 03's classifier with its training record, as ``train_digit_classifier`` returns them: the saved
+    one when it was trained on these classes with this profile's network, else trained now. Every later notebook
+    and committed result is judged by the saved one, so a rerun of notebook 03 shows it rather than replacing it
+    (training is deterministic on a CPU, so a retrained one would match it anyway)."""
+    try:
+        model = load_classifier(checkpoint_path(prof), device=device)
+        meta = model.meta
+        if model.config == resnet9_for(prof).config and meta.get("classes") == list(ds.classes) and "history" in meta:
+            print(f"loaded {config.relative(checkpoint_path(prof))} (python -m helpers.classifier trains it again)")
+            return model, pd.DataFrame(meta["history"]), np.array(meta["confusion"])
+    except checkpoints.CheckpointError:
+        pass
+    return train_digit_classifier(prof, ds, device=device, progress=progress)
 
 
 @torch.no_grad()

@@ -15,7 +15,7 @@ import torch
 
 from . import config as cfg
 from .curves import read_curve
-from .engine import own_steps, run_dir
+from .engine import longer_dir, own_steps, run_dir
 from .metrics import classify, near_copies, samples_for
 from .results import pack
 
@@ -35,6 +35,18 @@ LADDER = {
     "+ D names the real digits (the recipe)": {"config": "recipe"},
     "+ G asked for a digit (conditional)": {"config": "conditional"},
 }
+
+# "Is it a matter of time?": these runs go on from their ladder run (or recipe seed 0) in a folder of their own
+# up to CURVE_STEPS, or until PATIENCE judgements in a row (2,000 steps) improve neither the Inception Score
+# nor the Fréchet distance.
+CURVE_STEPS, PATIENCE = 10_000, 5
+LONG = (
+    "nerfed D (the story's)",
+    "R1 penalty, equal rates",
+    "instance noise, equal rates",
+    "per-image D, equal rates",
+    "+ D names the real digits (the recipe)",
+)
 
 # The goals of the digits issue, as fractions of the real clips' scores or as plain bounds.
 STORY_GOAL = "IS >= 2.5 through G's average, at the story's length"
@@ -69,6 +81,19 @@ def ladder_specs(prof: cfg.Profile) -> dict:
     return specs
 
 
+def curve_steps(prof: cfg.Profile) -> int:
+    return CURVE_STEPS if prof.name != "smoke" else 3 * max(prof.gan_steps, prof.recipe_steps)
+
+
+def long_specs(prof: cfg.Profile) -> dict:
+    """Each of ``LONG`` continued to ``curve_steps``: label -> (spec, folder, the folder it continues)."""
+    ladder, steps = ladder_specs(prof), curve_steps(prof)
+    return {
+        label: ({**ladder[label][0], "steps": steps}, longer_dir(ladder[label][1], steps), ladder[label][1])
+        for label in LONG
+    }
+
+
 def recipe_specs(prof: cfg.Profile) -> dict:
     """Both recipes for each of ``RECIPE_SEEDS``: (config, seed) -> (spec, folder)."""
     return {
@@ -85,23 +110,28 @@ def all_runs(prof: cfg.Profile) -> list:
 
 
 def lane_lines(prof: cfg.Profile) -> list[str]:
-    """The study's runs as ``tools/lane.sh`` lines: ``OUT --config C --profile P --seed S --steps N --curve K``."""
-    lines = []
-    for spec, out in all_runs(prof):
-        spec = dict(spec)
-        name, seed, steps = spec.pop("config"), spec.pop("seed"), spec.pop("steps")
-        changes = f" --set {' '.join(f'{k}={v}' for k, v in spec.items())}" if spec else ""
-        lines.append(
-            f"{cfg.relative(out)} --config {name} --profile {prof.name} --seed {seed} --steps {steps} "
-            f"--curve {every(prof)}{changes}"
-        )
+    """The study's runs as ``tools/lane.sh`` lines: ``OUT --config C --profile P --seed S --steps N --curve K``;
+    the long curves last (``--from`` the run each continues, ``--patience``), each after the run it needs."""
+    lines = [_lane_line(prof, spec, out) for spec, out in all_runs(prof)]
+    for spec, out, start in long_specs(prof).values():
+        lines.append(_lane_line(prof, spec, out, f" --from {cfg.relative(start)} --patience {PATIENCE}"))
     return lines
+
+
+def _lane_line(prof: cfg.Profile, spec: dict, out, extra: str = "") -> str:
+    spec = dict(spec)
+    name, seed, steps = spec.pop("config"), spec.pop("seed"), spec.pop("steps")
+    changes = f" --set {' '.join(f'{k}={v}' for k, v in spec.items())}" if spec else ""
+    return (
+        f"{cfg.relative(out)} --config {name} --profile {prof.name} --seed {seed} --steps {steps} "
+        f"--curve {every(prof)}{extra}{changes}"
+    )
 
 
 def present(prof: cfg.Profile) -> bool:
     from .studies import trained_all
 
-    return trained_all(out for _, out in all_runs(prof))
+    return trained_all([*(out for _, out in all_runs(prof)), *(out for _, out, _ in long_specs(prof).values())])
 
 
 def study(prof: cfg.Profile, ds, classifier) -> dict:
@@ -112,9 +142,10 @@ def study(prof: cfg.Profile, ds, classifier) -> dict:
     train_idx, test_idx = ds.split()
     reference, train = ds.images[test_idx], ds.images[train_idx]
     real = brief_real(classifier, reference, ds.images[train_idx])
-    rows, curves, samples = [], [], []
+    rows, curves, samples, ends = [], [], [], []
     labels = {out: label for label, (_, out) in ladder_specs(prof).items()}
     seed_runs = {out for _, out in recipe_specs(prof).values()}
+    longs = long_specs(prof)
     for spec, out in all_runs(prof):
         run = judged(prof, ds.images, spec, out, classifier, reference, every(prof), labels=ds.labels)
         key = {"run": labels.get(out, ""), "config": spec["config"], "seed": spec["seed"]}
@@ -122,6 +153,12 @@ def study(prof: cfg.Profile, ds, classifier) -> dict:
         row = {**key, **report(run, classifier, reference)}
         row |= memorisation(run, train, reference)
         rows.append(row)
+        if key["run"] in longs:  # its curve goes on in a folder of its own: the curve shown is the long one
+            long_spec, long_out, _ = longs[key["run"]]
+            more = dict(every=every(prof), labels=ds.labels, patience=PATIENCE, start=out)
+            long_run = judged(prof, ds.images, long_spec, long_out, classifier, reference, **more)
+            ends.append({"run": key["run"], **curve_end(long_run)})
+            out = long_out
         curves.append(read_curve(out).assign(**key))
         if key["run"]:
             samples.append(sample_table(run).assign(run=key["run"]))
@@ -131,8 +168,26 @@ def study(prof: cfg.Profile, ds, classifier) -> dict:
         "runs": runs,
         "real": pd.DataFrame([real]),
         "curves": curves,
+        "curve ends": pd.DataFrame(ends),
         "goals": goals(runs, real, story),
         "samples": pd.concat(samples, ignore_index=True),
+    }
+
+
+def curve_end(run) -> dict:
+    """Where a long learning curve ended and why, and its best points: is it a matter of time?"""
+    from .curves import stopped_at
+
+    c = read_curve(run.out)
+    best_is, best_fd = c.loc[c.IS.idxmax()], c.loc[c.FD.idxmin()]
+    return {
+        "steps": run.step,
+        "stopped improving": stopped_at(run.out) is not None,
+        "best IS": best_is.IS,
+        "best IS at": int(best_is.step),
+        "best FD": best_fd.FD,
+        "best FD at": int(best_fd.step),
+        **{f"last {k}": c[k].iloc[-1] for k in ("IS", "FD", "C2ST")},
     }
 
 

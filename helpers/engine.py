@@ -320,7 +320,8 @@ class GANRun:
 
     # --- the loop ----------------------------------------------------------------------------------------
     def train(self, steps: int | None = None, on_log=None, progress: bool = True) -> pd.DataFrame:
-        """Train up to ``steps`` in total (default: the config's), checkpointing and logging on the way."""
+        """Train up to ``steps`` in total (default: the config's), checkpointing and logging on the way; an
+        ``on_log`` callback that returns True stops the run there (checkpointed)."""
         total = steps or self.config.steps
         progress = progress and self.world.main
         with tqdm(total=total, initial=self.step, desc=self.config.name, unit="step", disable=not progress) as bar:
@@ -329,13 +330,15 @@ class GANRun:
                 bar.update()
                 if not self.world.main:  # one process writes: histories, snapshots and checkpoints
                     continue
+                done = False
                 if self.step % self.prof.log_every == 0 or self.step == total:
                     self.snapshot()
                     bar.set_postfix(D_loss=f"{row['D_loss']:.3f}", G_loss=f"{row['G_loss']:.3f}")
-                    if on_log:
-                        on_log(self)
-                if self.step % self.prof.checkpoint_every == 0 or self.step == total:
+                    done = bool(on_log and on_log(self))  # a learning curve that stopped improving ends the run
+                if self.step % self.prof.checkpoint_every == 0 or self.step == total or done:
                     self.save()
+                if done:
+                    break
         return self.frame()
 
     @torch.no_grad()

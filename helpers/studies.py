@@ -148,13 +148,16 @@ def shown(study: str, prof: cfg.Profile, make, present) -> dict:
 
 
 def trained_all(folders) -> bool:
-    """Whether every run folder holds a finished run (its ``history.csv`` reaches its config's steps)."""
+    """Whether every run folder holds a finished run: its ``history.csv`` reaches its config's steps, or its
+    learning curve stopped improving there (``curves.stopped_at``)."""
+    from .curves import stopped_at
+
     for out in folders:
         try:
             run = trained.load(out)
         except Exception:
             return False
-        if run.step < run.config.steps:
+        if run.step < run.config.steps and stopped_at(out) != run.step:
             return False
     return True
 
@@ -347,20 +350,36 @@ def per_image(prof, images, classifier=None, reference=None, seeds=SEEDS) -> dic
     return {"runs": runs, "histories": pd.concat(histories), "spreads": pd.concat(spreads)}
 
 
-def judged(prof, images, spec: dict, out: Path, classifier, reference, every: int = 500, labels=None, n_threads=1):
+def judged(
+    prof,
+    images,
+    spec: dict,
+    out: Path,
+    classifier,
+    reference,
+    every=500,
+    labels=None,
+    n_threads=1,
+    patience=0,
+    start=None,
+):
     """One run of ``spec`` (as in ``variants``) trained to its steps with its learning curve: the judge's
-    scores every ``every`` steps in ``out/curve.csv`` (``helpers.curves``). One CPU thread by default: these
-    runs are trained two at a time. Returns the run."""
-    from .curves import judge_every
+    scores every ``every`` steps in ``out/curve.csv`` (``helpers.curves``), stopping early once the curve has not
+    improved for ``patience`` judgements (0: never). ``start``: a run folder to continue from (its checkpoint
+    and curve copied into ``out`` first). One CPU thread by default: these runs are trained two at a time."""
+    from .curves import continued_from, judge_every, stopped_at
     from .train import parse_overrides
 
     spec = dict(spec)
     name, seed, steps = spec.pop("config"), spec.pop("seed"), spec.pop("steps")
     prof_changes, run_changes = parse_overrides([f"{k}={v}" for k, v in spec.items()])
     p = profile_for(name, prof, **prof_changes)
+    if start is not None:
+        continued_from(start, out)
     run = resume_or_start(p, config_for(name, p, seed=seed, steps=steps, **run_changes), images, out=out, labels=labels)
-    with threads(n_threads):
-        run.train(on_log=judge_every(every, classifier, reference), progress=False)
+    if stopped_at(out) != run.step:
+        with threads(n_threads):
+            run.train(on_log=judge_every(every, classifier, reference, patience=patience), progress=False)
     return run
 
 

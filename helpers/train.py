@@ -19,6 +19,7 @@ from . import config as cfg
 from . import distributed
 from .analysis import last_fifth
 from .checkpoints import CheckpointError
+from .curves import continued_from, stopped_at
 from .engine import CONFIGS, GANConfig, GANRun, config_for, profile_for, run_dir
 
 # Fields ``--set`` may change: the profile's (models, data, batch) and the run's (rates, stabilizers);
@@ -92,6 +93,20 @@ def main(argv=None) -> None:
         help="judge 1,000 samples every K steps into <out>/curve.csv (the learning curve)",
     )
     parser.add_argument(
+        "--patience",
+        type=int,
+        metavar="P",
+        default=0,
+        help="with --curve: stop once P judgements in a row improved neither the Inception Score nor the FD",
+    )
+    parser.add_argument(
+        "--from",
+        dest="start",
+        type=Path,
+        metavar="DIR",
+        help="continue the run in DIR in --out (its checkpoint and curve copied there; DIR is left as it is)",
+    )
+    parser.add_argument(
         "--set",
         nargs="*",
         default=[],
@@ -136,9 +151,14 @@ def train(parser: argparse.ArgumentParser, args) -> None:
         parser.error(str(e))
     if args.curve % prof.log_every:
         parser.error(f"--curve {args.curve}: judge at multiples of the profile's log_every ({prof.log_every})")
+    if args.patience and not args.curve:
+        parser.error("--patience needs --curve K: it reads the learning curve")
     steps = {"steps": args.steps} if args.steps else {}
     config = config_for(args.config, prof, seed=args.seed, **steps, **run_changes)
     out = args.out or default_out(prof, config, args.set)
+    if args.start:
+        continued_from(args.start, out)
+        args.resume = True
     if (out / "checkpoint.pt").exists() and not args.resume:
         parser.error(f"{cfg.relative(out / 'checkpoint.pt')} exists: pass --resume to continue it, or another --out")
     world = distributed.setup()  # one process, or one of torchrun's
@@ -162,12 +182,14 @@ def train(parser: argparse.ArgumentParser, args) -> None:
             f"resuming {cfg.relative(run.out)} at step {run.step}"
             + (f" on {world.size} processes" if world.size > 1 else "")
         )
-    judge = curve_judge(prof, ds, args.curve) if args.curve and world.main else None
+    if stopped_at(out) == run.step:
+        say(f"{cfg.relative(run.out)} stopped improving at step {run.step}: nothing to train")
+        return
+    judge = curve_judge(prof, ds, args.curve, args.patience) if args.curve and world.main else None
 
-    def on_log(r: GANRun) -> None:
+    def on_log(r: GANRun) -> bool:
         print(log_line(r.history[-1]), flush=True)
-        if judge:
-            judge(r)
+        return bool(judge and judge(r))
 
     history = run.train(on_log=on_log)
     say("last 20%:", {k: round(v, 4) for k, v in last_fifth(history).items()}, "| saved", cfg.relative(run.out))
@@ -189,13 +211,13 @@ def warm_start_source(prof: cfg.Profile, ds):
     return classifier_for(prof, ds, device="cpu")
 
 
-def curve_judge(prof: cfg.Profile, ds, every: int):
+def curve_judge(prof: cfg.Profile, ds, every: int, patience: int = 0):
     """The learning-curve callback, judged by notebook 03's classifier against real held-out clips."""
     from .classifier import judge_for
     from .curves import judge_every
 
     _, test = ds.split()
-    return judge_every(every, judge_for(prof, ds), ds.images[test])
+    return judge_every(every, judge_for(prof, ds), ds.images[test], patience=patience)
 
 
 if __name__ == "__main__":

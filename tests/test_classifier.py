@@ -123,3 +123,21 @@ def test_a_run_with_another_d_is_still_judged_by_notebook_03s_classifier(monkeyp
     save_checkpoint(judge, c.checkpoint_path(prof))
     monkeypatch.setattr(c, "train_digit_classifier", lambda *a, **k: pytest.fail("retrained the judge"))
     assert c.judge_for(layer, ds=None).config["norm"] == prof.d_norm
+
+
+def test_notebook_03s_classifier_is_trained_once_with_its_record_then_loaded_as_it_was():
+    """A rerun of notebook 03 shows the saved judge and its per-epoch record instead of replacing it."""
+    import helpers.classifier as c
+    from helpers import config
+    from helpers.data import ensure_data
+    from helpers.dataset import AudioDataset
+
+    prof = config.profile("smoke")
+    ds = AudioDataset(ensure_data(prof), prof.features, max_files=prof.max_files, progress=False)
+    model, history, confusion = c.digit_classifier(prof, ds, device="cpu", progress=False)
+    again, saved_history, saved_confusion = c.digit_classifier(prof, ds, device="cpu", progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), again.state_dict().values()))
+    assert saved_history.equals(history) and (saved_confusion == confusion).all() and confusion.sum() > 0
+    save_checkpoint(again, c.checkpoint_path(prof), classes=["other"])  # saved for other classes: trained again
+    c.digit_classifier(prof, ds, device="cpu", progress=False)
+    assert c.load_classifier(c.checkpoint_path(prof)).meta["classes"] == list(ds.classes)

@@ -137,3 +137,21 @@ def test_the_recipes_train_from_a_terminal_with_their_own_d_and_resume(name, tmp
     assert run.config.augment_p > 0 and run.config.g_lr == run.config.d_lr
     assert run.config.classes == (10 if name == "conditional" else 0) and (run.config.classes or run.config.d_classes)
     assert trained.differences(run, cfg.PROFILES["smoke"]) == {}  # the recipe itself, nothing changed
+
+
+def test_a_learning_curve_goes_on_from_another_run_until_it_stops_improving(tmp_path):
+    """``--from DIR`` continues a finished run in a folder of its own; ``--patience P`` ends it once P judgements
+    in a row brought no new best Inception Score or Fréchet distance, and a rerun trains nothing more."""
+    from helpers.curves import read_curve, stopped_at
+
+    short, long = tmp_path / "short", tmp_path / "long"
+    base = ("helpers.train", "--config", "collapse", "--profile", "smoke", "--curve", 2)
+    assert cli(*base, "--steps", 4, "--out", short).returncode == 0
+    assert "needs --curve" in cli("helpers.train", "--config", "collapse", "--patience", 2, "--out", long).stderr
+    more = (*base, "--steps", 60, "--out", long, "--from", short, "--patience", 1)
+    first = cli(*more)
+    assert first.returncode == 0, first.stderr
+    curve, stop = read_curve(long), stopped_at(long)
+    assert curve.step.tolist()[:2] == [2, 4] and stop == curve.step.max() < 60
+    again = cli(*more)
+    assert again.returncode == 0 and "stopped improving" in again.stdout and read_curve(long).equals(curve)

@@ -46,7 +46,11 @@ def test_the_digits_study_trains_judges_and_checks_every_goal(tmp_path, monkeypa
     assert cond["as asked"].notna().all() and runs[runs.config == "recipe"]["as asked"].isna().all()
     assert {"IS", "FD", "C2ST", "near copies"} <= set(runs.columns)
     curves = tables["curves"]
-    assert set(curves.step[curves.run == "nerfed D (the story's)"]) == {2, 4}
+    nerfed = set(curves.step[curves.run == "nerfed D (the story's)"])  # its long curve: beyond its ladder run
+    assert {2, 4} < nerfed and max(nerfed) <= digits.curve_steps(PROF) == 18
+    ends = tables["curve ends"].set_index("run")
+    assert list(ends.index) == list(digits.LONG) and ((ends.steps == 18) | ends["stopped improving"]).all()
+    assert (ends["best IS at"] <= ends.steps).all() and {"last IS", "last FD", "last C2ST"} <= set(ends.columns)
     goals = tables["goals"]
     assert goals.goal.iloc[0] == digits.STORY_GOAL
     assert (goals.recipe == "recipe").sum() == len(digits.GOALS["recipe"]) * len(digits.RECIPE_SEEDS)
@@ -68,7 +72,13 @@ def test_the_lane_lines_make_the_runs_the_study_reads(tmp_path, monkeypatch):
 
     monkeypatch.setenv("AUDIOGAN_RUNS", str(tmp_path))
     lines = digits.lane_lines(PROF)
-    assert len(lines) == len(digits.all_runs(PROF))
+    assert len(lines) == len(digits.all_runs(PROF)) + len(digits.LONG)
+    folders = [line.split()[0] for line in lines]
+    for line, (_, out, start) in zip(lines[-len(digits.LONG) :], digits.long_specs(PROF).values()):
+        words = line.split()  # a long curve goes on from its run, which an earlier line trains
+        assert words[0] == cfg.relative(out) and words[words.index("--from") + 1] == cfg.relative(start)
+        assert folders.index(cfg.relative(start)) < folders.index(words[0]) and "--patience" in words
+        assert words[words.index("--steps") + 1] == str(digits.curve_steps(PROF))
     for line, (spec, out) in zip(lines, digits.all_runs(PROF)):
         words = line.split()
         assert words[0] == cfg.relative(out) and words[words.index("--config") + 1] == spec["config"]

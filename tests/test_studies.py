@@ -156,6 +156,29 @@ def test_a_judged_run_keeps_its_learning_curve_and_resumes_it(tmp_path):
     assert longer.step == 6 and read_curve(tmp_path / "r").step.tolist() == [2, 4, 6]
 
 
+def test_a_curve_that_stops_improving_ends_its_run_which_then_counts_as_finished(tmp_path):
+    from helpers.curves import read_curve, stalled, stopped_at
+    from helpers.models import ResNet9
+    from helpers.studies import judged, trained_all
+
+    flat = pd.DataFrame({"IS": [1.0, 2.0, 1.9, 1.8], "FD": [90.0, 50.0, 60.0, 55.0]})
+    assert stalled(flat, 2) and not stalled(flat, 3)  # two judgements without a new best; three would reach it
+    assert not stalled(flat.assign(FD=[90.0, 50.0, 60.0, 49.0]), 2)  # a new best FD by 2% is progress,
+    assert stalled(flat.assign(FD=[90.0, 50.0, 60.0, 49.9]), 2)  # by 0.2% it is not
+    judge, reference = ResNet9(width=4), images(20).unsqueeze(1).expand(-1, 3, -1, -1)
+    spec = {"config": "collapse", "seed": 0, "steps": 4}
+    first = judged(PROF, images(), spec, tmp_path / "short", judge, reference, every=2)
+    run = judged(
+        PROF, images(), {**spec, "steps": 40}, tmp_path / "long", judge, reference, 2, patience=1, start=first.out
+    )
+    curve = read_curve(run.out)
+    assert curve.step.tolist()[:2] == [2, 4] and run.step == curve.step.max() < 40  # went on from step 4, then gave up
+    assert stalled(curve, 1) and stopped_at(run.out) == run.step and trained_all([run.out])
+    assert read_curve(first.out).step.tolist() == [2, 4]  # the run it continued is left as it was
+    again = judged(PROF, images(), {**spec, "steps": 40}, tmp_path / "long", judge, reference, 2, patience=1)
+    assert again.step == run.step  # a stopped run is not trained again
+
+
 def test_the_story_study_reports_both_configs_with_their_steps_and_a_few_samples(tmp_path, monkeypatch):
     from helpers import results
     from helpers.studies import story
