@@ -53,10 +53,10 @@ print(f"this profile's classifier (width {s.profile.d_width}, {s.profile.d_act},
       f"{s.profile.d_prep_norm}): {count_parameters(clf):,} parameters")
 
 # %% [markdown]
-# **Why width 16 on a CPU.** Measured on a 2-core machine, one forward and backward pass of a batch of 64
-# images took about 0.085 s at width 16 and 0.9 s at width 64: a GAN step runs D three times (real, fake, and
-# for G's update), so full width would make every step about ten times slower. The cell below times it on
-# this machine. The gpu profile uses the full width.
+# **Why width 16 on a CPU.** The cell below times one forward and backward pass of a batch of 64 images on
+# this machine at width 16 and at Page's full width 64: the full width costs about ten times more, and a GAN
+# step runs D three times (real, fake, and for G's update), so every step would be that much slower. The gpu
+# profile uses the full width.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -173,7 +173,7 @@ report.round(3)
 # %% [markdown]
 # ## What we learned
 # - The ResNet-9 learns the previous task easily: the accuracy printed above is on takes it never saw
-#   (on FSDD in the cpu profile, above 99% in under a minute of CPU).
+#   (on FSDD in the cpu profile, above 99% after the training time printed with it).
 # - Turning it into a Discriminator changes one layer: the 10-way head becomes a single logit.
 # - Before the GAN starts, D's output is a coin toss, but real and untrained-G images are *perfectly*
 #   separable in its features (probe accuracy near 100%): the untrained Generator's flat images are trivial to
