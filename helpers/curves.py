@@ -78,7 +78,7 @@ def read_curve(out: Path) -> pd.DataFrame:
 def continued_from(source: Path, out: Path) -> None:
     """A run folder that starts where ``source`` stopped: its checkpoint, history and learning curve copied
     into ``out`` (nothing is copied when ``out`` already holds a run). Resuming is exact, so training on
-    equals one longer run from the start."""
+    equals one longer run from the start, unless a schedule spans the run's length (instance noise does)."""
     if (Path(out) / "checkpoint.pt").is_file():
         return
     Path(out).mkdir(parents=True, exist_ok=True)

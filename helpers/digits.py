@@ -86,12 +86,17 @@ def curve_steps(prof: cfg.Profile) -> int:
 
 
 def long_specs(prof: cfg.Profile) -> dict:
-    """Each of ``LONG`` continued to ``curve_steps``: label -> (spec, folder, the folder it continues)."""
-    ladder, steps = ladder_specs(prof), curve_steps(prof)
-    return {
-        label: ({**ladder[label][0], "steps": steps}, longer_dir(ladder[label][1], steps), ladder[label][1])
-        for label in LONG
-    }
+    """Each of ``LONG`` to ``curve_steps``: label -> (spec, folder, the folder it continues). A run whose noise
+    anneals over its length (instance noise) cannot go on from its shorter self, so it starts afresh (None)."""
+    ladder, steps, specs = ladder_specs(prof), curve_steps(prof), {}
+    for label in LONG:
+        spec, folder = ladder[label]
+        specs[label] = (
+            {**spec, "steps": steps},
+            longer_dir(folder, steps),
+            None if "instance_noise" in spec else folder,
+        )
+    return specs
 
 
 def recipe_specs(prof: cfg.Profile) -> dict:
@@ -114,7 +119,8 @@ def lane_lines(prof: cfg.Profile) -> list[str]:
     the long curves last (``--from`` the run each continues, ``--patience``), each after the run it needs."""
     lines = [_lane_line(prof, spec, out) for spec, out in all_runs(prof)]
     for spec, out, start in long_specs(prof).values():
-        lines.append(_lane_line(prof, spec, out, f" --from {cfg.relative(start)} --patience {PATIENCE}"))
+        since = f" --from {cfg.relative(start)}" if start else ""
+        lines.append(_lane_line(prof, spec, out, f"{since} --patience {PATIENCE}"))
     return lines
 
 
@@ -154,8 +160,8 @@ def study(prof: cfg.Profile, ds, classifier) -> dict:
         row |= memorisation(run, train, reference)
         rows.append(row)
         if key["run"] in longs:  # its curve goes on in a folder of its own: the curve shown is the long one
-            long_spec, long_out, _ = longs[key["run"]]
-            more = dict(every=every(prof), labels=ds.labels, patience=PATIENCE, start=out)
+            long_spec, long_out, start = longs[key["run"]]
+            more = dict(every=every(prof), labels=ds.labels, patience=PATIENCE, start=start)
             long_run = judged(prof, ds.images, long_spec, long_out, classifier, reference, **more)
             ends.append({"run": key["run"], **curve_end(long_run)})
             out = long_out
