@@ -99,9 +99,31 @@ def table(profile: str = "cpu") -> str:
             "| D with a per-image layer norm instead of BatchNorm, one thread: equal LR, steps 101-300 | "
             f"| {seed0} | {seeds} |"
         )
+    if results.committed("sweep", profile):
+        rows += sweep_rows(results.read("sweep", profile))
     if results.committed("digits", profile):
         rows += digits_rows(results.read("digits", profile), PROFILES[profile])
     return "\n".join(rows)
+
+
+def sweep_rows(t: dict) -> list[str]:
+    """Notebook 07's longer check: the best points of the short sweep (other than the story's two ratios) at
+    the full length, seed 0 and over their seeds."""
+    from .sweep import ANCHORS
+
+    long = t["long"].astype({"label": str})
+    rows = []
+    for (group, label), r in long[~((long.group == "ratio") & long.label.isin(ANCHORS))].groupby(
+        ["group", "label"], sort=False
+    ):
+        r, name = r.sort_values("seed"), f"ratio {label}" if group == "ratio" else f"{label} at equal rates"
+        first = r.iloc[0]
+        rows.append(
+            f"| {name}, {int(first.steps):,} steps (notebook 07) | | IS {first.IS:.2f}, FD {first.FD:.0f} | "
+            f"{seeds_of(r)}: IS {span(r.IS)}, FD {span(r.FD, 0)}; balanced in {count(r.balanced)}, "
+            f"D still winning in {count(r['D won'])} |"
+        )
+    return rows
 
 
 def digits_rows(t: dict, prof) -> list[str]:

@@ -44,6 +44,35 @@ def test_the_table_is_made_from_the_committed_results(tmp_path, monkeypatch):
     assert "balanced in 2 of 2" in readme.table("cpu")
 
 
+def test_the_sweeps_lines_are_its_best_points_at_full_length_over_their_seeds(tmp_path, monkeypatch):
+    monkeypatch.setattr(results, "RESULTS", tmp_path)
+    rows = [("ratio", "1", s, 1.6) for s in (0, 2, 3)] + [
+        ("stabilizer", "R1 penalty 1", s, 1.7 + s / 10) for s in (0, 1)
+    ]
+    long = pd.DataFrame(
+        [
+            {
+                "group": g,
+                "label": lab,
+                "seed": s,
+                "steps": 2400,
+                "IS": i,
+                "FD": 150.0,
+                "balanced": False,
+                "D won": False,
+            }
+            for g, lab, s, i in rows
+        ]
+    )
+    results.write("sweep", "cpu", {"long": long}, command="test")
+    table = readme.table("cpu")
+    assert (
+        "| R1 penalty 1 at equal rates, 2,400 steps (notebook 07) | | IS 1.70, FD 150 | seeds 0, 1: IS 1.70-1.80"
+        in table
+    )
+    assert "ratio 1," not in table  # the story's own runs have their lines above
+
+
 def test_render_replaces_only_what_lies_between_the_markers(tmp_path, monkeypatch):
     monkeypatch.setattr(results, "RESULTS", tmp_path)
     results.write("story", "cpu", {"runs": story_runs()}, command="test")
