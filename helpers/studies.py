@@ -407,6 +407,14 @@ STUDIES = {
 }
 
 
+def training_minutes(tables: dict) -> float | None:
+    """A study's training time as its tables recorded it: per run (``runs``) or per part (``times``)."""
+    for name in ("runs", "times"):
+        if "minutes" in tables.get(name, {}):
+            return pd.to_numeric(tables[name]["minutes"]).sum()
+    return None
+
+
 def main(argv=None) -> None:
     """python -m helpers.studies make [STUDY ...] [--profile P]: train what is missing, rewrite results/."""
     import argparse
@@ -432,7 +440,7 @@ def main(argv=None) -> None:
     for name in args.studies or list(STUDIES):
         make = STUDIES[name]
         tables = make(prof, ds, judge) if name in WHOLE_DATASET else make(prof, ds.images, judge, ds.images[test])
-        minutes = tables["runs"]["minutes"].sum() if "minutes" in tables.get("runs", {}) else None
+        minutes = training_minutes(tables)
         out = results.write(
             name,
             prof.name,
