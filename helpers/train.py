@@ -162,6 +162,8 @@ def train(parser: argparse.ArgumentParser, args) -> None:
     if (out / "checkpoint.pt").exists() and not args.resume:
         parser.error(f"{cfg.relative(out / 'checkpoint.pt')} exists: pass --resume to continue it, or another --out")
     world = distributed.setup()  # one process, or one of torchrun's
+    if args.patience and world.size > 1:
+        parser.error("--patience stops one process early: train a learning curve in one process, not torchrun")
     say = print if world.main else (lambda *a, **k: None)
     ds = first_on_main(
         world, lambda: AudioDataset(ensure_data(prof), prof.features, max_files=prof.max_files, progress=world.main)
