@@ -197,6 +197,14 @@ def curve_end(run) -> dict:
     }
 
 
+def at_own_length(curves: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """Each ladder run's curve point at the run's own length (a long curve goes on beyond it), by label."""
+    steps = runs[runs.run.isin(list(LADDER))].set_index("run").steps
+    points = curves[curves.run.isin(list(LADDER))]
+    points = points[points.step == points.run.map(steps)]
+    return points.set_index("run").loc[list(LADDER)]
+
+
 def story_at_its_length(curves: pd.DataFrame, prof: cfg.Profile) -> pd.Series:
     """The story's nerfed run judged at the story's own length (``gan_steps``), from its learning curve."""
     nerfed = curves[curves.run == "nerfed D (the story's)"]

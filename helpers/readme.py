@@ -1,6 +1,7 @@
-"""The README's results table, written from the committed results (``results/``), never typed by hand.
+"""The README's results table and its notebook times, written from the committed results (``results/``),
+never typed by hand.
 
-python -m helpers.readme          # rewrite the table between the markers in README.md
+python -m helpers.readme          # rewrite what lies between the markers in README.md
 python -m helpers.readme --check  # exit 1 if README.md and results/ disagree (tests/test_readme.py)
 """
 
@@ -15,6 +16,8 @@ from .config import PROFILES, REPO
 from .studies import SEEDS
 
 START, END = "<!-- results: written by `python -m helpers.readme` from results/ -->", "<!-- results: end -->"
+TIMES_START = "<!-- times: written by `python -m helpers.readme` from results/cpu/make_run -->"
+TIMES_END = "<!-- times: end -->"
 ORIGINAL = {"collapse": "D_loss 0.0024, G_loss 6.68 (when, not said)", "stable": "D_loss 0.46, G_loss 1.30"}
 
 
@@ -161,11 +164,35 @@ def as_asked(share: float, conditional: bool) -> str:
     return f", worst digit read as asked {share:.0%}" if conditional else ""
 
 
+def times(profile: str = "cpu") -> str:
+    """How long each notebook took in a timed ``make run`` from a fresh clone (``results/<profile>/make_run``,
+    from ``tools/run_notebooks.py``'s ``runs/make_run_times.csv``)."""
+    if not results.committed("make_run", profile):
+        return "Not measured yet."
+    t, m = results.read("make_run", profile)["times"], results.made("make_run", profile)
+    notebooks, total = t[t.notebook != "total"], t[t.notebook == "total"].minutes.iloc[0]
+    rows = ["| notebook | minutes |", "|---|---|"]
+    rows += [f"| `{r.notebook}` | {r.minutes:.1f} |" for r in notebooks.itertuples()]
+    rows.append(f"| all of them | {total:.1f} |")
+    return (
+        f"`{m['command']}`, from a fresh clone at commit {m['commit'][:8]} on {m['date']}, {m['machine']}: "
+        f"{total:.0f} minutes for the notebooks, {m['wall minutes']:.0f} in all with creating `.venv` and "
+        f"copying the recordings.\n\n" + "\n".join(rows)
+    )
+
+
+def between(text: str, start: str, end: str, body: str) -> str:
+    """``text`` with what lies between ``start`` and ``end`` replaced by ``body``."""
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    return f"{head}{start}\n{body}\n{end}{tail}"
+
+
 def render(text: str, profile: str = "cpu") -> str:
-    """``text`` (the README) with the table between the markers written afresh."""
-    head, _, rest = text.partition(START)
-    _, _, tail = rest.partition(END)
-    return f"{head}{START}\n{table(profile)}\n{END}{tail}"
+    """``text`` (the README) with the results table, and the notebook times where it has their markers, written
+    afresh."""
+    text = between(text, START, END, table(profile))
+    return between(text, TIMES_START, TIMES_END, times(profile)) if TIMES_START in text else text
 
 
 def main(argv=None) -> int:

@@ -48,6 +48,8 @@ def test_the_digits_study_trains_judges_and_checks_every_goal(tmp_path, monkeypa
     curves = tables["curves"]
     nerfed = set(curves.step[curves.run == "nerfed D (the story's)"])  # its long curve: beyond its ladder run
     assert {2, 4} < nerfed and max(nerfed) <= digits.curve_steps(PROF) == 18
+    own = digits.at_own_length(curves, runs)  # the long curves' runs judged where their ladder runs end
+    assert list(own.index) == list(digits.LADDER) and (own.step == steps.loc[list(digits.LADDER)]).all()
     ends = tables["curve ends"].set_index("run")
     assert list(ends.index) == list(digits.LONG) and ((ends.steps == 18) | ends["stopped improving"]).all()
     assert (ends["best IS at"] <= ends.steps).all() and {"last IS", "last FD", "last C2ST"} <= set(ends.columns)

@@ -84,3 +84,17 @@ def test_render_replaces_only_what_lies_between_the_markers(tmp_path, monkeypatc
 
 def test_the_readme_agrees_with_the_committed_results():
     assert readme.main(["--check"]) == 0, "run `python -m helpers.readme` and commit README.md"
+
+
+def test_the_notebook_times_are_those_make_run_recorded(tmp_path, monkeypatch):
+    monkeypatch.setattr(results, "RESULTS", tmp_path)
+    text = f"intro\n{readme.TIMES_START}\nold\n{readme.TIMES_END}\n{readme.START}\n{readme.END}\n"
+    assert "Not measured yet." in readme.render(text)
+    times = pd.DataFrame(
+        {"notebook": ["01_data_exploration", "04_equal_lr_collapse", "total"], "minutes": [0.4, 9.6, 10.0]}
+    )
+    results.write("make_run", "cpu", {"times": times}, command="make run", machine="2 cores", **{"wall minutes": 13.2})
+    new = readme.render(text)
+    assert "| `04_equal_lr_collapse` | 9.6 |" in new and "| all of them | 10.0 |" in new
+    assert "2 cores: 10 minutes for the notebooks, 13 in all" in new and "old" not in new
+    assert readme.render(new) == new
