@@ -3,25 +3,14 @@ import dataclasses
 import pandas as pd
 import pytest
 import torch
+from conftest import TINY as PROF
+from conftest import tiny_images as images
+from conftest import tiny_run as run
 from torch import nn
 
-from helpers import config as cfg
 from helpers.analysis import last_fifth
 from helpers.checkpoints import CheckpointError
 from helpers.engine import COLUMNS, GANRun, TrainingDiverged, config_for
-
-PROF = dataclasses.replace(
-    cfg.profile("smoke"), batch_size=8, log_every=2, checkpoint_every=3, g_width=8, d_width=4, latent_size=16
-)
-
-
-def images(n=40):
-    torch.manual_seed(1)
-    return torch.rand(n, *PROF.features.shape[1:]) * 2 - 1
-
-
-def run(tmp_path, name="stable", **kw):
-    return GANRun(PROF, config_for(name, PROF, **kw), images(), out=tmp_path / name, device=torch.device("cpu"))
 
 
 def test_a_step_changes_both_networks_and_records_the_four_numbers(tmp_path):

@@ -2,22 +2,11 @@ import dataclasses
 
 import pandas as pd
 import torch
+from conftest import TINY as PROF
+from conftest import tiny_images as images
+from conftest import tiny_run as run
 
-from helpers import config as cfg
 from helpers.engine import GANRun, config_for
-
-PROF = dataclasses.replace(
-    cfg.profile("smoke"), batch_size=8, log_every=2, checkpoint_every=3, g_width=8, d_width=4, latent_size=16
-)
-
-
-def images(n=40):
-    torch.manual_seed(1)
-    return torch.rand(n, *PROF.features.shape[1:]) * 2 - 1
-
-
-def run(tmp_path, name="stable", **kw):
-    return GANRun(PROF, config_for(name, PROF, **kw), images(), out=tmp_path / name, device=torch.device("cpu"))
 
 
 def test_extended_run_equals_a_longer_run_and_keeps_the_original(tmp_path):
