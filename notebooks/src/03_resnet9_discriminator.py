@@ -54,7 +54,7 @@ print(f"this profile's classifier (width {s.profile.d_width}, {s.profile.d_act},
 
 # %% [markdown]
 # **Why width 16 on a CPU.** The cell below times one forward and backward pass of a batch of 64 images on
-# this machine at width 16 and at Page's full width 64: the full width costs about ten times more, and a GAN
+# this machine at width 16 and at Page's full width 64: the full width costs about nine times more, and a GAN
 # step runs D three times (real, fake, and for G's update), so every step would be that much slower. The gpu
 # profile uses the full width.
 

@@ -178,7 +178,7 @@ tell["runs"][tests].round(4)
 #   when each seed's win broke.
 # - **The channel tell.** A classifier that sees only the differences between a fake's three channels told
 #   every fake from real clips at every step measured (accuracy 1 at steps 0, 50 and 300 in all three seeds):
-#   real channels differ by exactly 0. At step 0 the channels differed by 0.005; by step 50, by 0.25-0.31.
+#   real channels differ by exactly 0. At step 0 the channels differed by 0.005; by step 50, by 0.26-0.31.
 # - **The tell is D's first weapon, not its only one.** With a Generator that copies one channel, D still led
 #   every fight (median `D_loss` 0.005-0.12 over steps 101-300), but won at once in only 1 of 3 seeds with one
 #   thread, against 2 of 3 with free channels (seeds 0-2). The nerfed game balanced without the tell in 3 of 3.

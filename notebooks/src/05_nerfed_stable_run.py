@@ -96,12 +96,12 @@ pd.DataFrame({"real held-out clips": judge(clf, real, ds.images[train_idx]),
 # thread instead of this machine's two, and the seeds were chosen by a rule stated before looking at act two:
 # the first three of seeds 0-5 whose act one held with both thread counts. That is 0, 2 and 3: with one
 # thread, seed 1's Generator had already begun to spread out by step 300 (its row is in the second table);
-# with two threads all six seeds held (docs/experiments.md, round 14). Each run comes from
+# with two threads all six seeds held (`results/cpu/seed_screen`; docs/experiments.md, round 14). Each run comes from
 # `python -m helpers.train --config collapse|stable --profile cpu --seed S`; the tables are read from the
 # project's committed results (`python -m helpers.studies make story one_thread`) unless this machine has
 # trained all of them. The minutes are each run's training time as its history recorded it; most of these runs
-# shared the 2-core machine with another job, so they took up to twice as long as alone (a 2,400-step run
-# alone: 2,400 x 0.32 s, about 13 minutes, by `python -m bench.run`).
+# shared the 2-core machine with another job, so they took longer than alone (up to 30 minutes in the table;
+# alone, this whole notebook took 11.5 minutes in the README's timed `make run`, `results/cpu/make_run`).
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -61,7 +61,7 @@ study["times"]
 # ## Scoring every run
 # As in notebook 06, the digit classifier of notebook 03 judges 1,000 samples of each Generator (of its weight
 # average, as everywhere since notebook 08's changes): the Inception Score (1 when every sample is the same digit,
-# about 5 for real held-out clips), the Fréchet distance of its features to real held-out clips (lower is
+# 5.22 for real held-out clips by the same judge, `results/cpu/digits/real.csv`), the Fréchet distance of its features to real held-out clips (lower is
 # closer) and the two-sample test (0.5: the judge cannot tell samples from real clips; 1.0: every sample is
 # plainly fake). One row per run, every seed:
 
