@@ -24,8 +24,9 @@ RECIPES = ("recipe", "conditional")
 RECIPE_SEEDS = (0, 1, 2)
 REAL_IS = "real held-out clips"
 
-# One change at a time, from the story's nerfed run to the recipes (seed 0 each), each for its configuration's
-# own length; the story's run goes on twice as long (``length``), to see whether time alone would do it.
+# One change at a time, from the story's nerfed run to the recipes (seed 0 each), each for the story's length
+# (``length`` times it: the story's run goes on twice as long, to see whether time alone would do it); the
+# conditional recipe for its own length.
 LADDER = {
     "nerfed D (the story's)": {"config": "stable", "length": 2, "folder": "nerfed"},
     "R1 penalty, equal rates": {"config": "collapse", "r1_gamma": 1.0, "folder": "r1"},
@@ -33,13 +34,15 @@ LADDER = {
     "per-image D, equal rates": {"config": "collapse", "d_norm": "layer", "folder": "per_image"},
     "+ augmentation": {"config": "collapse", "d_norm": "layer", "augment_p": 0.3, "folder": "augmented"},
     "+ D names the real digits (the recipe)": {"config": "recipe"},
-    "+ G asked for a digit (conditional)": {"config": "conditional"},
+    "+ G asked for a digit (conditional)": {"config": "conditional", "length": "own"},
 }
 
-# "Is it a matter of time?": these runs go on from their ladder run (or recipe seed 0) in a folder of their own
-# up to CURVE_STEPS, or until PATIENCE judgements in a row (2,000 steps) improve neither the Inception Score
-# nor the Fréchet distance.
-CURVE_STEPS, PATIENCE = 10_000, 5
+# "Is it a matter of time?": these runs go on from their ladder run in a folder of their own up to the
+# unconditional recipe's length (``curve_steps``), or until PATIENCE judgements in a row (2,000 steps) improve
+# neither the Inception Score nor the Fréchet distance. The recipe's long curve is its own run, seed 0 at its
+# own length, which trains to the end whatever its curve does.
+PATIENCE = 5
+RECIPE = "+ D names the real digits (the recipe)"
 LONG = (
     "nerfed D (the story's)",
     "R1 penalty, equal rates",
@@ -74,27 +77,31 @@ def ladder_specs(prof: cfg.Profile) -> dict:
     specs = {}
     for label, spec in LADDER.items():
         spec = dict(spec)
-        name, folder = spec.pop("config"), spec.pop("folder", None)
-        steps = int(spec.pop("length", 1) * own_steps(name, prof))
-        out = run_dir(prof, name, 0) if folder is None else cfg.runs_dir() / f"digits_{prof.name}" / folder
+        name, folder, length = spec.pop("config"), spec.pop("folder", None), spec.pop("length", 1)
+        steps = own_steps(name, prof) if length == "own" else int(length * prof.gan_steps)
+        out = run_dir(prof, name, 0, steps) if folder is None else cfg.runs_dir() / f"digits_{prof.name}" / folder
         specs[label] = ({"config": name, "seed": 0, "steps": steps, **spec}, out)
     return specs
 
 
 def curve_steps(prof: cfg.Profile) -> int:
-    return CURVE_STEPS if prof.name != "smoke" else 3 * max(prof.gan_steps, prof.recipe_steps)
+    """How far the long learning curves go: as far as the unconditional recipe trains."""
+    return prof.recipe_steps
 
 
 def long_specs(prof: cfg.Profile) -> dict:
-    """Each of ``LONG`` to ``curve_steps``: label -> (spec, folder, the folder it continues). A run whose noise
-    anneals over its length (instance noise) cannot go on from its shorter self, so it starts afresh (None)."""
+    """Each of ``LONG`` to ``curve_steps``: label -> (spec, folder, the folder it continues, patience). The
+    recipe's is its own run, to the end (patience 0). A run whose noise anneals over its length (instance
+    noise) cannot go on from its shorter self, so it starts afresh (None)."""
     ladder, steps, specs = ladder_specs(prof), curve_steps(prof), {}
     for label in LONG:
         spec, folder = ladder[label]
+        own = label == RECIPE
         specs[label] = (
             {**spec, "steps": steps},
-            longer_dir(folder, steps),
+            run_dir(prof, spec["config"], 0, steps) if own else longer_dir(folder, steps),
             None if "instance_noise" in spec else folder,
+            0 if own else PATIENCE,
         )
     return specs
 
@@ -116,11 +123,15 @@ def all_runs(prof: cfg.Profile) -> list:
 
 def lane_lines(prof: cfg.Profile) -> list[str]:
     """The study's runs as ``tools/lane.sh`` lines: ``OUT --config C --profile P --seed S --steps N --curve K``;
-    the long curves last (``--from`` the run each continues, ``--patience``), each after the run it needs."""
-    lines = [_lane_line(prof, spec, out) for spec, out in all_runs(prof)]
-    for spec, out, start in long_specs(prof).values():
+    the long curves last (``--from`` the run each continues, ``--patience``), each after the run it needs. A run
+    that a long curve makes (the recipe's seed 0) has only the long curve's line."""
+    longs = long_specs(prof).values()
+    made_long = {out for _, out, _, _ in longs}
+    lines = [_lane_line(prof, spec, out) for spec, out in all_runs(prof) if out not in made_long]
+    for spec, out, start, patience in longs:
         since = f" --from {cfg.relative(start)}" if start else ""
-        lines.append(_lane_line(prof, spec, out, f"{since} --patience {PATIENCE}"))
+        stop = f" --patience {patience}" if patience else ""
+        lines.append(_lane_line(prof, spec, out, since + stop))
     return lines
 
 
@@ -137,7 +148,7 @@ def _lane_line(prof: cfg.Profile, spec: dict, out, extra: str = "") -> str:
 def present(prof: cfg.Profile) -> bool:
     from .studies import trained_all
 
-    return trained_all([*(out for _, out in all_runs(prof)), *(out for _, out, _ in long_specs(prof).values())])
+    return trained_all([*(out for _, out in all_runs(prof)), *(out for _, out, _, _ in long_specs(prof).values())])
 
 
 def study(prof: cfg.Profile, ds, classifier) -> dict:
@@ -160,8 +171,8 @@ def study(prof: cfg.Profile, ds, classifier) -> dict:
         row |= memorisation(run, train, reference)
         rows.append(row)
         if key["run"] in longs:  # its curve goes on in a folder of its own: the curve shown is the long one
-            long_spec, long_out, start = longs[key["run"]]
-            more = dict(every=every(prof), labels=ds.labels, patience=PATIENCE, start=start)
+            long_spec, long_out, start, patience = longs[key["run"]]
+            more = dict(every=every(prof), labels=ds.labels, patience=patience, start=start)
             long_run = judged(prof, ds.images, long_spec, long_out, classifier, reference, **more)
             ends.append({"run": key["run"], **curve_end(long_run)})
             out = long_out

@@ -88,15 +88,10 @@ def config_for(name: str, prof: cfg.Profile, **overrides) -> GANConfig:
     return GANConfig(name=name, **{"steps": own_steps(name, prof), **CONFIGS[name], **overrides})
 
 
-# The recipes' lengths, in the profile's ``recipe_steps``: the conditional Generator's Fréchet distance was
-# lowest near step 800-1,000 of its screening runs and rose after (docs/experiments.md, round 17): it stops
-# at a third (800 steps in the cpu profile).
-RECIPE_LENGTH = {"recipe": 1.0, "conditional": 1 / 3}
-
-
 def own_steps(name: str, prof: cfg.Profile) -> int:
-    """How long a run of configuration ``name`` trains in profile ``prof`` unless told otherwise."""
-    return int(prof.recipe_steps * RECIPE_LENGTH[name]) if name in RECIPE_LENGTH else prof.gan_steps
+    """How long a run of configuration ``name`` trains in profile ``prof`` unless told otherwise: the story's
+    length, or a recipe's own (the profile's ``recipe_steps`` and ``conditional_steps``)."""
+    return {"recipe": prof.recipe_steps, "conditional": prof.conditional_steps}.get(name, prof.gan_steps)
 
 
 def profile_for(name: str, prof: cfg.Profile, **overrides) -> cfg.Profile:
@@ -481,6 +476,7 @@ BUDGET_FIELDS = (
     "name",
     "gan_steps",
     "recipe_steps",
+    "conditional_steps",
     "sweep_steps",
     "log_every",
     "checkpoint_every",

@@ -17,6 +17,7 @@ PROF = dataclasses.replace(
     latent_size=16,
     gan_steps=2,
     recipe_steps=6,
+    conditional_steps=2,
 )
 
 
@@ -37,21 +38,23 @@ def test_the_digits_study_trains_judges_and_checks_every_goal(tmp_path, monkeypa
     judge = ResNet9(width=4)
     tables = digits.study(PROF, dataset(), judge)
     runs = tables["runs"]
-    assert len(runs) == len(digits.LADDER) + 2 * len(digits.RECIPE_SEEDS) - 2  # the recipes' seed 0 is on the ladder
+    # the conditional recipe's seed 0 is on the ladder; the unconditional recipe is there at the story's length
+    assert len(runs) == len(digits.LADDER) + 2 * len(digits.RECIPE_SEEDS) - 1
     assert set(runs.run) == set(digits.LADDER) | {""}
     steps = runs.set_index("run").steps
     assert steps["nerfed D (the story's)"] == 2 * PROF.gan_steps and steps["+ augmentation"] == PROF.gan_steps
-    assert steps["+ D names the real digits (the recipe)"] == 6 and steps["+ G asked for a digit (conditional)"] == 2
+    assert steps[digits.RECIPE] == PROF.gan_steps and steps["+ G asked for a digit (conditional)"] == 2
+    assert (digits.recipe_runs(runs, "recipe").steps == PROF.recipe_steps).all()
     cond = runs[runs.config == "conditional"]
     assert cond["as asked"].notna().all() and runs[runs.config == "recipe"]["as asked"].isna().all()
     assert {"IS", "FD", "C2ST", "near copies"} <= set(runs.columns)
     curves = tables["curves"]
     nerfed = set(curves.step[curves.run == "nerfed D (the story's)"])  # its long curve: beyond its ladder run
-    assert {2, 4} < nerfed and max(nerfed) <= digits.curve_steps(PROF) == 18
+    assert {2, 4} < nerfed and max(nerfed) <= digits.curve_steps(PROF) == PROF.recipe_steps
     own = digits.at_own_length(curves, runs)  # the long curves' runs judged where their ladder runs end
     assert list(own.index) == list(digits.LADDER) and (own.step == steps.loc[list(digits.LADDER)]).all()
     ends = tables["curve ends"].set_index("run")
-    assert list(ends.index) == list(digits.LONG) and ((ends.steps == 18) | ends["stopped improving"]).all()
+    assert list(ends.index) == list(digits.LONG) and ((ends.steps == 6) | ends["stopped improving"]).all()
     assert (ends["best IS at"] <= ends.steps).all() and {"last IS", "last FD", "last C2ST"} <= set(ends.columns)
     goals = tables["goals"]
     assert goals.goal.iloc[0] == digits.STORY_GOAL
@@ -74,18 +77,23 @@ def test_the_lane_lines_make_the_runs_the_study_reads(tmp_path, monkeypatch):
 
     monkeypatch.setenv("AUDIOGAN_RUNS", str(tmp_path))
     lines = digits.lane_lines(PROF)
-    assert len(lines) == len(digits.all_runs(PROF)) + len(digits.LONG)
     folders = [line.split()[0] for line in lines]
-    for line, (_, out, start) in zip(lines[-len(digits.LONG) :], digits.long_specs(PROF).values()):
+    longs = digits.long_specs(PROF).values()
+    assert sorted(folders) == sorted(
+        {*(cfg.relative(out) for _, out in digits.all_runs(PROF)), *(cfg.relative(out) for _, out, _, _ in longs)}
+    )
+    for line, (_, out, start, patience) in zip(lines[-len(digits.LONG) :], longs):
         words = line.split()  # a long curve goes on from its run, which an earlier line trains
-        assert words[0] == cfg.relative(out) and "--patience" in words
+        assert words[0] == cfg.relative(out) and ("--patience" in words) == (patience > 0)
         if start is None:  # instance noise anneals over the run's length: a longer run starts afresh
             assert "--from" not in words and "instance_noise=0.2" in words
             continue
         assert words[words.index("--from") + 1] == cfg.relative(start)
         assert folders.index(cfg.relative(start)) < folders.index(words[0])
         assert words[words.index("--steps") + 1] == str(digits.curve_steps(PROF))
-    for line, (spec, out) in zip(lines, digits.all_runs(PROF)):
+    recipe_own = digits.long_specs(PROF)[digits.RECIPE][1]  # the recipe's seed 0 is its long curve's line
+    assert recipe_own == digits.recipe_specs(PROF)["recipe", 0][1] and folders.count(cfg.relative(recipe_own)) == 1
+    for line, (spec, out) in zip(lines, [(spec, out) for spec, out in digits.all_runs(PROF) if out != recipe_own]):
         words = line.split()
         assert words[0] == cfg.relative(out) and words[words.index("--config") + 1] == spec["config"]
         changes = words[words.index("--set") + 1 :] if "--set" in words else []

@@ -64,8 +64,9 @@ study["real"][["run", "IS", "FD", "C2ST", "classes"]].round(3)
 # %% [markdown]
 # ## One change at a time
 # Seed 0 of every step, each for its own length (the story's nerfed run for twice the story's 2,400 steps, the
-# conditional recipe for a third, 800 steps: in its screening runs the Fréchet distance was lowest near step
-# 800-1,000 and rose after, while the samples went on being read as the asked digits). All scores are of 1,000
+# conditional recipe for a third, 800 steps: in its screening runs, docs/experiments.md round 17, the Fréchet
+# distance was lowest near step 800-1,000 and rose after, while the samples went on being read as the asked
+# digits). All scores are of 1,000
 # samples of G's weight average; `as asked` is the share of a conditional G's samples the judge reads as the
 # digit asked for, `worst class` the same for the worst digit, and `near copies` counts samples closer to a
 # training clip than any real held-out clip is (the memorisation check).
@@ -82,23 +83,36 @@ ladder[columns].round(3)
 # %% [markdown]
 # ## G's weight average against the live G
 # Each learning curve judged both Generators at every point: the weight average (what every table here shows)
-# and the live G that D trains against. At each run's last step:
+# and the live G that D trains against. At each run's own length, where the table above judged it:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 curves = study["curves"]
 curves = curves[curves.run.notna() & (curves.run != "")]
-last = curves.loc[curves.groupby("run").step.idxmax()].set_index("run").loc[list(digits.LADDER)]
-last[["step", "IS", "IS (live G)", "FD", "FD (live G)", "C2ST", "C2ST (live G)"]].round(3)
+own = digits.at_own_length(curves, runs)
+own[["step", "IS", "IS (live G)", "FD", "FD (live G)", "C2ST", "C2ST (live G)"]].round(3)
 
 # %% [markdown]
 # ## Is it a matter of time?
-# The judge's scores every few hundred steps (grey: real clips). A run that only needs time keeps climbing; a
-# run that has learned what it can flattens out.
+# The judge's scores every 400 steps (grey: real clips). Five runs go on past their length on the ladder: the
+# story's nerfed run, R1, instance noise, the per-image D and the unconditional recipe, each to 10,000 steps
+# or until five judgements in a row (2,000 steps) beat neither its best Inception Score nor its best Fréchet
+# distance by more than 1% (`helpers.curves.stalled`). A run that only needs time keeps climbing; a run that
+# has learned what it can flattens out. (The instance-noise run starts afresh, since its noise fades over the
+# run's length; the others go on from their checkpoints.)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 fig = plots.learning_curves(curves, real, title="learning curves, seed 0 (weight average of G)")
+
+# %% [markdown]
+# Where each long curve ended, and its best points:
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+ends = study["curve ends"].set_index("run")
+ends["best IS % of real"] = 100 * ends["best IS"] / real.IS
+ends.round(3)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
