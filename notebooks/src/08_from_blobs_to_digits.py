@@ -145,9 +145,11 @@ for name, dbs in shown_runs.items():
 
 # %% [markdown]
 # ## Three seeds of each recipe, and the goals
-# Both recipes for seeds 0, 1 and 2, from a terminal:
-# `python -m helpers.train --config recipe --profile cpu --seed S` and the same with `--config conditional`.
-# (`minutes` sums the run's own step times; these runs were trained two at a time, one CPU thread each.)
+# Both recipes for seeds 0, 1 and 2, each for its own length, from a terminal:
+# `python -m helpers.train --config recipe --profile cpu --seed S` (10,000 steps, as far as its learning curve
+# above kept gaining) and the same with `--config conditional` (800 steps). Seed 0 of the unconditional recipe
+# is its long learning curve. (`minutes` sums the run's own step times; these runs were trained two at a time,
+# one CPU thread each.)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
