@@ -63,10 +63,10 @@ study["real"][["run", "IS", "FD", "C2ST", "classes"]].round(3)
 
 # %% [markdown]
 # ## One change at a time
-# Seed 0 of every step, each for its own length (the story's nerfed run for twice the story's 2,400 steps, the
-# conditional recipe for a third, 800 steps: in its screening runs, docs/experiments.md round 17, the Fréchet
-# distance was lowest near step 800-1,000 and rose after, while the samples went on being read as the asked
-# digits). All scores are of 1,000
+# Seed 0 of every step, each for the story's 2,400 steps so that only the change differs (the story's nerfed run
+# for twice that; the conditional recipe for its own 800 steps: in its screening runs, docs/experiments.md round
+# 17, the Fréchet distance was lowest near step 800-1,000 and rose after, while the samples went on being read
+# as the asked digits). All scores are of 1,000
 # samples of G's weight average; `as asked` is the share of a conditional G's samples the judge reads as the
 # digit asked for, `worst class` the same for the worst digit, and `near copies` counts samples closer to a
 # training clip than any real held-out clip is (the memorisation check).
