@@ -61,8 +61,8 @@ class Profile:
     classifier_epochs: int = 12
     gan_steps: int = 2400  # the story's runs: long enough for the nerf to balance every seed (docs, round 14)
     # Notebook 08's recipes (helpers.engine.CONFIGS). The unconditional one improves to about 10,000 steps, which
-    # is also how far its long learning curves go; the conditional one is best near 800 (docs/experiments.md,
-    # rounds 17 and 19; the gpu profile's lengths are scaled up, not measured).
+    # is also how far notebook 08's long learning curves go (digits.curve_steps); the conditional one is best
+    # near 800 (docs/experiments.md, rounds 17 and 19; the gpu profile's lengths are scaled up, not measured).
     recipe_steps: int = 10_000
     conditional_steps: int = 800
     sweep_steps: int = 400  # per run of notebook 07's sweep (36 runs: about an hour on 2 cores)
@@ -78,7 +78,7 @@ PROFILES = {
         classifier_epochs=1,
         gan_steps=4,
         recipe_steps=12,
-        conditional_steps=2,
+        conditional_steps=4,
         sweep_steps=2,
         log_every=2,
         checkpoint_every=2,

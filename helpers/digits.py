@@ -192,10 +192,13 @@ def study(prof: cfg.Profile, ds, classifier) -> dict:
 
 
 def curve_end(run) -> dict:
-    """Where a long learning curve ended and why, and its best points: is it a matter of time?"""
+    """Where a long learning curve ended and why, and its best points: is it a matter of time? (Only the steps
+    for a run trained without ``--curve``.)"""
     from .curves import stopped_at
 
     c = read_curve(run.out)
+    if c.empty:
+        return {"steps": run.step, "stopped improving": False}
     best_is, best_fd = c.loc[c.IS.idxmax()], c.loc[c.FD.idxmin()]
     return {
         "steps": run.step,

@@ -54,7 +54,13 @@ def test_the_digits_study_trains_judges_and_checks_every_goal(tmp_path, monkeypa
     own = digits.at_own_length(curves, runs)  # the long curves' runs judged where their ladder runs end
     assert list(own.index) == list(digits.LADDER) and (own.step == steps.loc[list(digits.LADDER)]).all()
     ends = tables["curve ends"].set_index("run")
-    assert list(ends.index) == list(digits.LONG) and ((ends.steps == 6) | ends["stopped improving"]).all()
+    assert (
+        list(ends.index) == list(digits.LONG)
+        and ((ends.steps == digits.curve_steps(PROF)) | ends["stopped improving"]).all()
+    )
+    assert ends.steps[digits.RECIPE] == PROF.recipe_steps and not ends["stopped improving"][digits.RECIPE]
+    seed0 = digits.recipe_runs(runs, "recipe").set_index("seed").loc[0]  # the recipe's long curve is its seed 0
+    assert seed0.IS == curves[curves.run == digits.RECIPE].set_index("step").IS[PROF.recipe_steps]
     assert (ends["best IS at"] <= ends.steps).all() and {"last IS", "last FD", "last C2ST"} <= set(ends.columns)
     goals = tables["goals"]
     assert goals.goal.iloc[0] == digits.STORY_GOAL
@@ -93,6 +99,19 @@ def test_the_lane_lines_make_the_runs_the_study_reads(tmp_path, monkeypatch):
         assert words[words.index("--steps") + 1] == str(digits.curve_steps(PROF))
     recipe_own = digits.long_specs(PROF)[digits.RECIPE][1]  # the recipe's seed 0 is its long curve's line
     assert recipe_own == digits.recipe_specs(PROF)["recipe", 0][1] and folders.count(cfg.relative(recipe_own)) == 1
+    words = lines[folders.index(cfg.relative(recipe_own))].split()  # the recipe itself, to its end
+    assert words[words.index("--config") + 1 : words.index("--config") + 6] == [
+        "recipe",
+        "--profile",
+        PROF.name,
+        "--seed",
+        "0",
+    ]
+    assert (
+        words[words.index("--steps") + 1] == str(PROF.recipe_steps)
+        and "--set" not in words
+        and "--patience" not in words
+    )
     for line, (spec, out) in zip(lines, [(spec, out) for spec, out in digits.all_runs(PROF) if out != recipe_own]):
         words = line.split()
         assert words[0] == cfg.relative(out) and words[words.index("--config") + 1] == spec["config"]

@@ -95,9 +95,10 @@ own[["step", "IS", "IS (live G)", "FD", "FD (live G)", "C2ST", "C2ST (live G)"]]
 # %% [markdown]
 # ## Is it a matter of time?
 # The judge's scores every 400 steps (grey: real clips). Five runs go on past their length on the ladder: the
-# story's nerfed run, R1, instance noise, the per-image D and the unconditional recipe, each to 10,000 steps
-# or until five judgements in a row (2,000 steps) beat neither its best Inception Score nor its best Fréchet
-# distance by more than 1% (`helpers.curves.stalled`). A run that only needs time keeps climbing; a run that
+# story's nerfed run, R1, instance noise and the per-image D each to 10,000 steps or until five judgements in a
+# row (2,000 steps) beat neither its best Inception Score nor its best Fréchet distance by more than 1%
+# (`helpers.curves.stalled`); the unconditional recipe's curve is its own seed-0 run, which trains to its end,
+# 10,000 steps. A run that only needs time keeps climbing; a run that
 # has learned what it can flattens out. (The instance-noise run starts afresh, since its noise fades over the
 # run's length; the others go on from their checkpoints.)
 
@@ -146,7 +147,7 @@ for name, dbs in shown_runs.items():
 # %% [markdown]
 # ## Three seeds of each recipe, and the goals
 # Both recipes for seeds 0, 1 and 2, each for its own length, from a terminal:
-# `python -m helpers.train --config recipe --profile cpu --seed S` (10,000 steps, as far as its learning curve
+# `python -m helpers.train --config recipe --profile cpu --seed S --curve 400` (10,000 steps, as far as its learning curve
 # above kept gaining) and the same with `--config conditional` (800 steps). Seed 0 of the unconditional recipe
 # is its long learning curve. (`minutes` sums the run's own step times; these runs were trained two at a time,
 # one CPU thread each.)
