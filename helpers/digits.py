@@ -9,6 +9,8 @@ The same runs from a terminal, two at a time with one thread each: ``tools/lane.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import torch
@@ -159,7 +161,7 @@ def study(prof: cfg.Profile, ds, classifier) -> dict:
     train_idx, test_idx = ds.split()
     reference, train = ds.images[test_idx], ds.images[train_idx]
     real = brief_real(classifier, reference, ds.images[train_idx])
-    rows, curves, samples, ends = [], [], [], []
+    rows, curves, samples, ends, since = [], [], [], [], {}
     labels = {out: label for label, (_, out) in ladder_specs(prof).items()}
     seed_runs = {out for _, out in recipe_specs(prof).values()}
     longs = long_specs(prof)
@@ -175,6 +177,7 @@ def study(prof: cfg.Profile, ds, classifier) -> dict:
             more = dict(every=every(prof), labels=ds.labels, patience=patience, start=start)
             long_run = judged(prof, ds.images, long_spec, long_out, classifier, reference, **more)
             ends.append({"run": key["run"], **curve_end(long_run)})
+            since[long_out] = spec["steps"] if start else 0
             out = long_out
         curves.append(read_curve(out).assign(**key))
         if key["run"]:
@@ -188,7 +191,26 @@ def study(prof: cfg.Profile, ds, classifier) -> dict:
         "curve ends": pd.DataFrame(ends),
         "goals": goals(runs, real, story),
         "samples": pd.concat(samples, ignore_index=True),
+        "times": training_times([out for _, out in all_runs(prof)], since),
     }
+
+
+def training_times(outs: list, since: dict) -> pd.DataFrame:
+    """Each run folder's own training, once: the minutes its history records after the step it went on from
+    (``since``: folder -> step; a long curve continued from a ladder run), so that no step counts twice."""
+    rows = []
+    for out in dict.fromkeys([*outs, *since]):
+        h = pd.read_csv(Path(out) / "history.csv")
+        start = since.get(out, 0)
+        rows.append(
+            {
+                "folder": cfg.relative(out),
+                "from step": start,
+                "steps": int(h.step.max()),
+                "minutes": h.seconds[h.step > start].sum() / 60,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def curve_end(run) -> dict:

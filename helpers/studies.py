@@ -408,8 +408,9 @@ STUDIES = {
 
 
 def training_minutes(tables: dict) -> float | None:
-    """A study's training time as its tables recorded it: per run (``runs``) or per part (``times``)."""
-    for name in ("runs", "times"):
+    """A study's training time as its tables recorded it: per part (``times``, where a study counts each run's
+    own steps once) or per run (``runs``)."""
+    for name in ("times", "runs"):
         if "minutes" in tables.get(name, {}):
             return pd.to_numeric(tables[name]["minutes"]).sum()
     return None

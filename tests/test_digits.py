@@ -62,6 +62,10 @@ def test_the_digits_study_trains_judges_and_checks_every_goal(tmp_path, monkeypa
     seed0 = digits.recipe_runs(runs, "recipe").set_index("seed").loc[0]  # the recipe's long curve is its seed 0
     assert seed0.IS == curves[curves.run == digits.RECIPE].set_index("step").IS[PROF.recipe_steps]
     assert (ends["best IS at"] <= ends.steps).all() and {"last IS", "last FD", "last C2ST"} <= set(ends.columns)
+    times = tables["times"].set_index("folder")  # each run's own steps, once: a long curve counts what it added
+    assert times.index.is_unique and (times.minutes > 0).all()
+    recipe_own = cfg.relative(digits.long_specs(PROF)[digits.RECIPE][1])
+    assert times.loc[recipe_own, "from step"] == PROF.gan_steps and times.loc[recipe_own, "steps"] == PROF.recipe_steps
     goals = tables["goals"]
     assert goals.goal.iloc[0] == digits.STORY_GOAL
     assert (goals.recipe == "recipe").sum() == len(digits.GOALS["recipe"]) * len(digits.RECIPE_SEEDS)

@@ -202,3 +202,12 @@ def test_snapshot_table_keeps_first_and_last_steps_or_only_the_last():
     assert set(end.step) == {450} and list(end["sample"]) == [0, 1, 2]
     assert abs(unpack(end.image[0]).mean() - 0.45) < 1e-6
     assert snapshot_table(SimpleNamespace(snapshots={}), parts=1).empty
+
+
+def test_a_studys_training_time_counts_each_runs_own_steps_once():
+    from helpers.studies import training_minutes
+
+    runs = pd.DataFrame({"minutes": [10.0, 40.0]})  # the second run went on from the first: 10 of its 40 are shared
+    assert training_minutes({"runs": runs}) == 50.0
+    assert training_minutes({"runs": runs, "times": pd.DataFrame({"minutes": [10.0, 30.0]})}) == 40.0
+    assert training_minutes({"points": runs.drop(columns="minutes")}) is None
