@@ -180,8 +180,8 @@ def study(prof: cfg.Profile, ds, classifier) -> dict:
             since[long_out] = spec["steps"] if start else 0
             out = long_out
         curves.append(read_curve(out).assign(**key))
-        if key["run"]:
-            samples.append(sample_table(run).assign(run=key["run"]))
+        if key["run"] or (spec["config"] == "recipe" and spec["seed"] == 0):
+            samples.append(sample_table(run).assign(run=key["run"] or recipe_label(prof)))
     runs, curves = pd.DataFrame(rows), pd.concat(curves, ignore_index=True)
     story = story_at_its_length(curves, prof)
     return {
@@ -190,9 +190,21 @@ def study(prof: cfg.Profile, ds, classifier) -> dict:
         "curves": curves,
         "curve ends": pd.DataFrame(ends),
         "goals": goals(runs, real, story),
-        "samples": pd.concat(samples, ignore_index=True),
+        "samples": heard_in_order(pd.concat(samples, ignore_index=True), prof),
         "times": training_times([out for _, out in all_runs(prof)], since),
     }
+
+
+def recipe_label(prof: cfg.Profile) -> str:
+    """The unconditional recipe at its own length (its seed 0), as notebook 08 names it beside the ladder's runs."""
+    return f"the recipe, {prof.recipe_steps:,} steps"
+
+
+def heard_in_order(samples: pd.DataFrame, prof: cfg.Profile) -> pd.DataFrame:
+    """The ladder's samples in its order, the recipe at its own length right after its ladder run."""
+    order = list(LADDER)
+    order.insert(order.index(RECIPE) + 1, recipe_label(prof))
+    return samples.sort_values("run", key=lambda r: r.map(order.index), kind="stable", ignore_index=True)
 
 
 def training_times(outs: list, since: dict) -> pd.DataFrame:

@@ -74,6 +74,8 @@ def test_the_digits_study_trains_judges_and_checks_every_goal(tmp_path, monkeypa
     samples = tables["samples"]
     said = samples[samples.run == "+ G asked for a digit (conditional)"].digit.tolist()
     assert said == list(range(10)) and unpack(samples.image.iloc[0]).shape == PROF.features.shape[1:]
+    heard = list(dict.fromkeys(samples.run))  # the ladder in its order, the recipe at its own length after its run
+    assert heard == [*list(digits.LADDER)[:-1], digits.recipe_label(PROF), list(digits.LADDER)[-1]]
     rows = digits_rows(tables, PROF)  # the README's lines, from the same tables
     assert len(rows) == 4 and "of 3 |" in rows[2] and "worst digit read as asked" in rows[3]
     again = digits.study(PROF, dataset(), judge)  # trained once: the second call only loads and judges

@@ -124,9 +124,10 @@ print(f"the story's nerfed run at its own {s.profile.gan_steps} steps, through i
 
 # %% [markdown]
 # ## Hear each step
-# Ten samples of each run's Generator at the end of training, beside ten real held-out clips; the conditional
-# Generator was asked for 0, 1, ..., 9 in turn. Spectrograms first, then the first four of each as sound
-# (Griffin-Lim, as in notebook 06).
+# Ten samples of each run's Generator at the end of training, beside ten real held-out clips; after the
+# recipe's 2,400-step ladder run comes the recipe at its own length (seed 0), and the conditional Generator was
+# asked for 0, 1, ..., 9 in turn. Spectrograms first, then the first four of each as sound (Griffin-Lim, as in
+# notebook 06).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
