@@ -83,7 +83,9 @@ ladder[columns].round(3)
 # %% [markdown]
 # ## G's weight average against the live G
 # Each learning curve judged both Generators at every point: the weight average (what every table here shows)
-# and the live G that D trains against. At each run's own length, where the table above judged it:
+# and the live G that D trains against. At each run's own length, where the table above judged it (but for
+# instance noise, whose curve is its long run started afresh: its noise fades over 10,000 steps instead of
+# 2,400, so at step 2,400 it is not the ladder's run):
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -151,7 +153,8 @@ for name, dbs in shown_runs.items():
 # `python -m helpers.train --config recipe --profile cpu --seed S --curve 400` (10,000 steps, as far as its learning curve
 # above kept gaining) and the same with `--config conditional` (800 steps). Seed 0 of the unconditional recipe
 # is its long learning curve. (`minutes` sums the run's own step times; these runs were trained two at a time,
-# one CPU thread each.)
+# one CPU thread each; docs/experiments.md, round 19, times a recipe run alone on 2 cores against the 60
+# minutes a recipe run may take.)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -229,23 +232,27 @@ fig = widgets.static_strip(cond, ds.denormalize, f, z0, z1, n=6, digit=7, title=
 # All numbers are from this notebook's outputs above (real held-out clips: Inception Score 5.22).
 #
 # - **Time and the weight average alone do not make digits.** The story's nerfed run, at its own 2,400 steps
-#   and sampled through G's average, scores IS 1.61 (the goal was 2.5); twice as long, 1.735 (33% of real), its
-#   Fréchet distance falling from 193.7 to 137 and its curve still creeping up. The average beat the live G on
-#   Inception Score in every run of the ladder, most for the conditional G (4.733 against 4.110).
-# - **Of the stabilizers, the per-image D helped most**: at equal rates for 2,400 steps, IS 2.065 and Fréchet
-#   distance 85, against 1.738 for the R1 penalty and 1.810 for instance noise. Augmenting what D sees added a
-#   little (2.176), and letting D learn the real clips' digits beside real and fake a little more: the
-#   unconditional recipe scores 2.42-2.46 over three seeds, about 47% of real, with all ten digits used and no
-#   sample a near-copy of a training clip. That is the best unconditional Generator of the project, and it
-#   misses its goals of 70% of real and a Fréchet distance a quarter of the story's (0 of 3 seeds each); its
-#   two-sample test is at most 0.85 in 2 of 3 seeds.
+#   and sampled through G's average, scores IS 1.61 (the goal was 2.5). Given more time its curve stopped
+#   improving at step 7,200, its best IS 1.750 (34% of real), its Fréchet distance down from 193.7 to at best
+#   134.5. The average beat the live G on Inception Score in every run of the ladder, most for the recipe (2.459
+#   against 2.150) and the conditional G (4.733 against 4.110).
+# - **The stabilizers of notebook 07 gain from time, the nerf does not.** Run on to 10,000 steps at equal rates,
+#   R1 reached IS 2.933, instance noise 2.685 at best and the per-image D 2.747, about half of real; yet at their
+#   ends the two-sample test still tells their samples from real clips with an accuracy of 0.970 (R1) and 0.937
+#   (instance noise), against 0.793 for the per-image D.
+# - **The unconditional recipe is the best Generator that is asked for nothing, and still short of its goals.**
+#   Each change on the ladder added a little at 2,400 steps (the per-image D 2.065, augmentation 2.176, D naming
+#   the real digits 2.459), and time added more: at its own 10,000 steps the three seeds score IS 2.981-3.134
+#   (57-60% of real), a Fréchet distance of 40.2-62.3 and a two-sample test of 0.715-0.787, with all ten digits
+#   used and no sample a near-copy of a training clip. So 70% of real is missed in all three seeds, the Fréchet
+#   distance is under a quarter of the story's (193.7) in 2 of 3, and the other three goals are met in 3 of 3.
 # - **Asking G for a digit is what makes digits.** The conditional recipe, 800 steps, scores IS 4.522-4.733
 #   (87-91% of real) over three seeds, and the judge reads 95-100% of the samples asked for the worst digit as
 #   that digit: both of its goals are met in 3 of 3 seeds. In the check above, 99.9% of 1,000 samples were read
 #   as asked. Its two-sample test (0.837-0.905) says the samples can still be told from real clips: they are
 #   digits, said by a voice that is a little too clean.
 #
-# Where to go next: the unconditional recipe was still improving at 2,400 steps (see its curve), and its runs
-# took 18-19 minutes of their own steps here, two runs sharing 2 cores, well inside the 60 minutes a recipe may
-# take; longer runs, and a Generator that draws its own digit before drawing the sound, are the next
-# experiments (docs/experiments.md, round 17).
+# Where to go next: the unconditional recipe's curve flattens at about 57% of real by 10,000 steps, so more of
+# the same time is unlikely to reach 70%. The conditional Generator, given a digit drawn at random, is a Generator the
+# listener asks for nothing; whether a Generator that learns to draw its own digit before drawing the sound
+# keeps the conditional recipe's scores is the next experiment (docs/experiments.md, round 19).
