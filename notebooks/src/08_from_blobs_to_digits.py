@@ -169,9 +169,10 @@ digits.seeds_meeting(study["goals"])
 
 # %% [markdown]
 # ## Ask for a digit
-# The conditional recipe's seed 0, loaded (or trained here, about 5 minutes on 2 CPU cores). Each row below is
-# one asked digit, with four latent vectors shared by all rows: the digit changes down a column, the voice
-# and timing that z chose stay.
+# The conditional recipe's seed 0, loaded (or trained here: in the README's timed `make run` from a fresh
+# clone, this whole notebook took 3.7 minutes on 2 CPU cores, most of it this run). Each row below is one asked
+# digit, with four latent vectors shared by all rows: the digit changes down a column, the voice and timing
+# that z chose stay.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
